@@ -1,0 +1,3 @@
+"""regwatch: Entity List changes from the Federal Register and the screening list, into DuckDB."""
+
+__version__ = "0.1.0"
