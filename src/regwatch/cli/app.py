@@ -1,0 +1,19 @@
+"""The typer application every command module registers on."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+# Prefect must be configured before it is first imported (flows import it lazily).
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+app = typer.Typer(
+    name="regwatch",
+    help="Entity List changes from the Federal Register and the screening list, into DuckDB.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)

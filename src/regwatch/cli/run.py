@@ -1,0 +1,5 @@
+"""CLI commands: run."""
+
+from __future__ import annotations
+
+from regwatch.cli.app import app  # noqa: F401
