@@ -51,7 +51,7 @@ def _harness() -> Any:
 
 @pytest.fixture
 def upstream_factory() -> Any:
-    """`with upstream_factory(faults=..., seed=..., roots=[...]) as base_url:` starts the emulator."""
+    """`with upstream_factory(faults=..., seed=...) as base_url:` starts the emulator."""
     harness = _harness()
 
     def start(

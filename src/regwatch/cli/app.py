@@ -17,3 +17,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.command()
+def version() -> None:
+    """Print regwatch's version."""
+    from regwatch import __version__
+
+    typer.echo(__version__)
