@@ -16,7 +16,20 @@ class ConfigError(RegwatchError):
 
 
 class SourceError(RegwatchError):
-    """An upstream service failed in a way retries did not cure."""
+    """An upstream service failed in a way retries did not cure.
+
+    `status` is the last HTTP status seen (None for timeouts and broken connections); a 4xx other
+    than 429 means the request itself is wrong or the resource is gone, so retrying will not help.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(message)
+
+    @property
+    def is_permanent(self) -> bool:
+        return self.status is not None and 400 <= self.status < 500 and self.status != 429
 
 
 class ParseError(RegwatchError):
