@@ -51,6 +51,7 @@ class Settings:
     requests_per_second: float = 2.0
     lock_timeout_seconds: float = 120.0
     lookback_days: int = 7
+    csl_max_drop: float = 0.05
 
     @property
     def resolved_archive_dir(self) -> Path:
@@ -75,4 +76,5 @@ class Settings:
             requests_per_second=_float(e, "REGWATCH_REQUESTS_PER_SECOND", 2.0),
             lock_timeout_seconds=_float(e, "REGWATCH_LOCK_TIMEOUT", 120.0),
             lookback_days=_int(e, "REGWATCH_LOOKBACK_DAYS", 7),
+            csl_max_drop=_float(e, "REGWATCH_CSL_MAX_DROP", 0.05),
         )
