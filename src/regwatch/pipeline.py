@@ -47,6 +47,14 @@ DEFAULT_FIRST_SINCE = dt.date(2008, 1, 1)
 FR_TIMEZONE = zoneinfo.ZoneInfo("America/New_York")
 ALL_SOURCES: tuple[SourceName, ...] = ("federal_register", "csl")
 
+CHANGES_OF_DOCUMENTS = """
+SELECT document_number, action, country, name, previous_name, effective_date,
+       federal_register_citations
+FROM entity_changes
+WHERE list_contains(?, document_number)
+ORDER BY document_number, position
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class RunRequest:
@@ -318,10 +326,19 @@ def load(
             elif "csl" in request.sources:
                 report.csl_status = "unchanged (not modified since last download)"
             _enqueue_alerts(wh, new_documents, network, report, now=now)
+            report.new_designations = _changes_of(wh, new_documents)
             _advance_cursors(wh, context, network)
             report.status = "partial" if report.quarantined else "succeeded"
             runs.finish(wh.con, report, finished_at=dt.datetime.now(dt.UTC))
     return report
+
+
+def _changes_of(wh: Warehouse, document_numbers: Sequence[str]) -> list[dict[str, Any]]:
+    if not document_numbers:
+        return []
+    cursor = wh.con.execute(CHANGES_OF_DOCUMENTS, [list(document_numbers)])
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _record_payloads(wh: Warehouse, network: NetworkResult) -> None:
