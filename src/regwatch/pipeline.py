@@ -360,8 +360,10 @@ def _load_documents(
         fetched = outcome.fetched
         number = fetched.document_number
         if outcome.parsed is None or fetched.text_payload is None:
-            url = fetched.text_payload.url if fetched.text_payload else str(
-                (fetched.metadata or {}).get("full_text_xml_url") or number
+            url = (
+                fetched.text_payload.url
+                if fetched.text_payload
+                else str((fetched.metadata or {}).get("full_text_xml_url") or number)
             )
             sha = fetched.text_payload.sha256 if fetched.text_payload else None
             error = outcome.error or "unknown error"
@@ -378,9 +380,7 @@ def _load_documents(
         if status != "unchanged":
             new_documents.append(number)
             report.changes.update(change.action for change in outcome.parsed.changes)
-            report.warnings.extend(
-                (number, w.code, w.message) for w in outcome.parsed.warnings
-            )
+            report.warnings.extend((number, w.code, w.message) for w in outcome.parsed.warnings)
     return new_documents
 
 

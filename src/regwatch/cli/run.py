@@ -31,9 +31,7 @@ UntilOpt = Annotated[
 DbOpt = Annotated[
     Path | None, typer.Option("--db", help="DuckDB file (default: $REGWATCH_DB or warehouse/)")
 ]
-SourcesOpt = Annotated[
-    str, typer.Option("--sources", help="Comma-separated: federal_register,csl")
-]
+SourcesOpt = Annotated[str, typer.Option("--sources", help="Comma-separated: federal_register,csl")]
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run-email", help="Write alert emails as .eml files, send nothing")
 ]
@@ -184,8 +182,8 @@ def demo(
     typer.echo(f"Demo warehouse: {db}   (alert emails written as .eml files, nothing sent)")
     typer.echo("Try:")
     typer.echo(
-        f"  .venv/bin/duckdb {db} -c \"SELECT action, name, effective_date "
-        "FROM entity_changes ORDER BY effective_date, position\""
+        f'  .venv/bin/duckdb {db} -c "SELECT action, name, effective_date '
+        'FROM entity_changes ORDER BY effective_date, position"'
     )
     typer.echo(f"  .venv/bin/regwatch history --db {db} 'Xinjiang Production%'")
     raise typer.Exit(code)

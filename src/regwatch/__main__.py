@@ -1,0 +1,5 @@
+"""`python -m regwatch` is the `regwatch` command."""
+
+from regwatch.cli import main
+
+main()
