@@ -1,15 +1,17 @@
 """One nightly run as plain functions: discover -> fetch -> parse -> load -> snapshot -> alert.
 
-The Prefect flows in `flows/` call these same functions as tasks; `run_nightly` chains them without
-Prefect. The ordering is what makes a run safe to kill and rerun:
+The Prefect flows in `flows/` call these same functions as tasks; `run_nightly` chains them
+without Prefect. The ordering is what makes a run safe to kill and rerun:
 
-1. network and parsing happen first, writing only to the content-addressed raw archive (atomic files);
-2. everything the run learned is written to the warehouse in ONE transaction (documents, quarantine,
-   replayed history, CSL snapshots, queued alerts, cursors, the run's own record);
-3. queued alerts are delivered afterwards from the outbox, each (designation, recipient) exactly once.
+1. network and parsing happen first, writing only to the content-addressed raw archive
+   (atomic files);
+2. everything the run learned is written to the warehouse in ONE transaction (documents,
+   quarantine, replayed history, CSL snapshots, queued alerts, cursors, the run's own record);
+3. queued alerts are delivered afterwards from the outbox, each (designation, recipient)
+   exactly once.
 
-A run killed before step 2 commits leaves nothing but a `running` row in `runs`, marked `abandoned` by
-the next run; a run killed after it leaves queued alerts that the next run delivers.
+A run killed before step 2 commits leaves nothing but a `running` row in `runs`, marked
+`abandoned` by the next run; a run killed after it leaves queued alerts the next run delivers.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ log = logging.getLogger(__name__)
 FR_CURSOR = "fr_last_publication_date"
 CSL_ETAG_CURSOR = "csl_etag"
 CSL_LAST_MODIFIED_CURSOR = "csl_last_modified"
-# Entity List rules in today's wording start in 2008; a first run with no cursor backfills from here.
+# Entity List rules in today's wording start in 2008: a first run with no cursor starts here.
 DEFAULT_FIRST_SINCE = dt.date(2008, 1, 1)
 FR_TIMEZONE = zoneinfo.ZoneInfo("America/New_York")
 ALL_SOURCES: tuple[SourceName, ...] = ("federal_register", "csl")
@@ -214,28 +216,30 @@ def plan_window(
 
 
 def begin_run(settings: Settings, request: RunRequest, *, now: dt.datetime) -> RunContext:
-    """Short write: migrate, mark killed runs abandoned, read cursors, record this run as running."""
+    """Short write: migrate, mark killed runs abandoned, read cursors, record this run."""
     from regwatch import runs
 
-    with Warehouse.open(settings.db_path, lock_timeout=settings.lock_timeout_seconds) as wh:
-        with wh.transaction():
-            runs.mark_abandoned(wh.con, now=now)
-            cursor = wh.get_cursor(FR_CURSOR)
-            since, until = plan_window(
-                request,
-                cursor,
-                lookback_days=settings.lookback_days,
-                today=today_in_washington(now),
-            )
-            context = RunContext(
-                run_id=uuid.uuid4().hex[:12],
-                started_at=now,
-                since=since,
-                until=until,
-                csl_etag=wh.get_cursor(CSL_ETAG_CURSOR),
-                csl_last_modified=wh.get_cursor(CSL_LAST_MODIFIED_CURSOR),
-            )
-            runs.insert_running(wh.con, context, request)
+    with (
+        Warehouse.open(settings.db_path, lock_timeout=settings.lock_timeout_seconds) as wh,
+        wh.transaction(),
+    ):
+        runs.mark_abandoned(wh.con, now=now)
+        cursor = wh.get_cursor(FR_CURSOR)
+        since, until = plan_window(
+            request,
+            cursor,
+            lookback_days=settings.lookback_days,
+            today=today_in_washington(now),
+        )
+        context = RunContext(
+            run_id=uuid.uuid4().hex[:12],
+            started_at=now,
+            since=since,
+            until=until,
+            csl_etag=wh.get_cursor(CSL_ETAG_CURSOR),
+            csl_last_modified=wh.get_cursor(CSL_LAST_MODIFIED_CURSOR),
+        )
+        runs.insert_running(wh.con, context, request)
     return context
 
 
@@ -316,20 +320,22 @@ def load(
     """Write everything the run learned in one transaction (all or nothing)."""
     from regwatch import runs
 
-    with Warehouse.open(settings.db_path, lock_timeout=settings.lock_timeout_seconds) as wh:
-        with wh.transaction():
-            _record_payloads(wh, network)
-            new_documents = _load_documents(wh, network.documents, report, now=now)
-            wh.replay_federal_register(recorded_at=now)
-            if network.csl_payload is not None:
-                _ingest_csl(wh, settings, network.csl_payload, request, report, now=now)
-            elif "csl" in request.sources:
-                report.csl_status = "unchanged (not modified since last download)"
-            _enqueue_alerts(wh, new_documents, network, report, now=now)
-            report.new_designations = _changes_of(wh, new_documents)
-            _advance_cursors(wh, context, network)
-            report.status = "partial" if report.quarantined else "succeeded"
-            runs.finish(wh.con, report, finished_at=dt.datetime.now(dt.UTC))
+    with (
+        Warehouse.open(settings.db_path, lock_timeout=settings.lock_timeout_seconds) as wh,
+        wh.transaction(),
+    ):
+        _record_payloads(wh, network)
+        new_documents = _load_documents(wh, network.documents, report, now=now)
+        wh.replay_federal_register(recorded_at=now)
+        if network.csl_payload is not None:
+            _ingest_csl(wh, settings, network.csl_payload, request, report, now=now)
+        elif "csl" in request.sources:
+            report.csl_status = "unchanged (not modified since last download)"
+        _enqueue_alerts(wh, new_documents, network, report, now=now)
+        report.new_designations = _changes_of(wh, new_documents)
+        _advance_cursors(wh, context, network)
+        report.status = "partial" if report.quarantined else "succeeded"
+        runs.finish(wh.con, report, finished_at=dt.datetime.now(dt.UTC))
     return report
 
 
@@ -470,9 +476,11 @@ def record_failure(settings: Settings, report: RunReport, error: BaseException) 
     report.status = "failed"
     report.error = f"{type(error).__name__}: {error}"
     try:
-        with Warehouse.open(settings.db_path, lock_timeout=settings.lock_timeout_seconds) as wh:
-            with wh.transaction():
-                runs.finish(wh.con, report, finished_at=_utcnow())
+        with (
+            Warehouse.open(settings.db_path, lock_timeout=settings.lock_timeout_seconds) as wh,
+            wh.transaction(),
+        ):
+            runs.finish(wh.con, report, finished_at=_utcnow())
     except RegwatchError:
         log.exception("could not record the failure of run %s", report.run_id)
 

@@ -36,6 +36,11 @@ CHANGE_FIELDS = (
     "federal_register_citations",
     "footnotes",
 )
+CHANGES_OF_DOCUMENT = (
+    "SELECT action, country, name, previous_name, aliases, addresses, license_requirement, "
+    "license_review_policy, federal_register_citations, footnotes FROM entity_changes "
+    "WHERE document_number = ? ORDER BY position"
+)
 TABLES_THAT_MUST_NOT_GROW = ("entity_changes", "fr_documents", "parse_warnings", "quarantine")
 
 
@@ -55,11 +60,7 @@ def expected_rows(document_number: str) -> list[dict[str, Any]]:
 
 def loaded_rows(db: Path, document_number: str) -> list[dict[str, Any]]:
     with duckdb.connect(str(db), read_only=True) as con:
-        cursor = con.execute(
-            f"SELECT {', '.join(CHANGE_FIELDS)} FROM entity_changes "
-            "WHERE document_number = ? ORDER BY position",
-            [document_number],
-        )
+        cursor = con.execute(CHANGES_OF_DOCUMENT, [document_number])
         return [
             {k: _norm(v) for k, v in zip(CHANGE_FIELDS, row, strict=True)}
             for row in cursor.fetchall()

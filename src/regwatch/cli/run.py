@@ -19,6 +19,9 @@ from regwatch.errors import RegwatchError
 from regwatch.models import SourceName
 
 console = Console(stderr=True)
+DEMO_QUERY = (
+    "SELECT action, name, effective_date FROM entity_changes ORDER BY effective_date, position"
+)
 
 SinceOpt = Annotated[
     dt.datetime | None,
@@ -74,7 +77,7 @@ def execute_run(
     trigger: str,
     demo_data_dir: Path | None = None,
 ) -> int:
-    """Run once (through the Prefect flow unless --no-prefect); print the summary; return exit code."""
+    """Run once (the Prefect flow unless --no-prefect), print the summary, return the exit code."""
     settings = Settings.from_env().with_overrides(db_path=db)
     if no_prefect:
         from regwatch import pipeline
@@ -181,10 +184,7 @@ def demo(
     typer.echo("")
     typer.echo(f"Demo warehouse: {db}   (alert emails written as .eml files, nothing sent)")
     typer.echo("Try:")
-    typer.echo(
-        f'  .venv/bin/duckdb {db} -c "SELECT action, name, effective_date '
-        'FROM entity_changes ORDER BY effective_date, position"'
-    )
+    typer.echo(f'  .venv/bin/duckdb {db} -c "{DEMO_QUERY}"')
     typer.echo(f"  .venv/bin/regwatch history --db {db} 'Xinjiang Production%'")
     raise typer.Exit(code)
 
