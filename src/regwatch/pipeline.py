@@ -32,6 +32,7 @@ import httpx
 
 from regwatch.archive import RawArchive
 from regwatch.config import Settings
+from regwatch.crashpoints import crash_point
 from regwatch.errors import ParseError, RegwatchError, SourceError
 from regwatch.models import ArchivedPayload, ParsedDocument, SourceName
 from regwatch.sources.csl import CslClient
@@ -336,6 +337,8 @@ def load(
         _advance_cursors(wh, context, network)
         report.status = "partial" if report.quarantined else "succeeded"
         runs.finish(wh.con, report, finished_at=dt.datetime.now(dt.UTC))
+        crash_point("load:before-commit")
+    crash_point("load:after-commit")
     return report
 
 
@@ -527,6 +530,7 @@ def run_network_phase(
                 fetched = fetch_document(clients, number)
             with timer("parse"):
                 outcomes.append(parse_fetched(fetched, clients.archive))
+            crash_point("network:after-first-document")
     public_inspection: list[Mapping[str, Any]] = []
     if request.send_alerts and "federal_register" in request.sources:
         with timer("public_inspection"):
