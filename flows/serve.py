@@ -14,6 +14,9 @@ import time
 
 import httpx
 
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
 HOST = os.environ.get("REGWATCH_PREFECT_HOST", "127.0.0.1")
 PORT = int(os.environ.get("REGWATCH_PREFECT_PORT", "4200"))
 CRON = os.environ.get("REGWATCH_CRON", "30 6 * * *")
