@@ -1,0 +1,351 @@
+"""From the neutral blocks to `ParsedDocument`: table rows, actions, removals, cross-checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from regwatch.models import Action, EntityChange, FRDocument, ParsedDocument, ParseWarning
+from regwatch.parsing.amdpar import Instruction, Scope
+from regwatch.parsing.blocks import Amdpar, Cell, DocumentText, Table
+from regwatch.parsing.entity import EntityParts, split_citations, split_entity_cell
+from regwatch.parsing.numbers import COUNT_WORD, parse_count
+from regwatch.parsing.text import clean, name_key
+
+log = logging.getLogger(__name__)
+
+_STAR_ROW = re.compile(r"^[\s*]*$")
+_PLACEHOLDER = re.compile(r"\[\s*INSERT[^\]\[]{0,160}\]", re.IGNORECASE)
+_SUMMARY_ADDS = re.compile(
+    rf"\badding\s+(?P<n>{COUNT_WORD})\s+(?:[\w'’-]+\s+){{0,2}}?(?:entit(?:y|ies)|persons?)"
+    rf"(?:\s+under\s+(?P<m>{COUNT_WORD})\s+(?:entries|entry|addresses|destinations))?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True)
+class Columns:
+    country: int = 0
+    entity: int = 1
+    requirement: int = 2
+    policy: int = 3
+    citation: int = 4
+
+    @classmethod
+    def from_headings(cls, headings: list[str]) -> Columns:
+        cols = cls()
+        for i, heading in enumerate(headings):
+            h = heading.casefold()
+            if "country" in h or "destination" in h:
+                cols.country = i
+            elif "requirement" in h:
+                cols.requirement = i
+            elif "policy" in h:
+                cols.policy = i
+            elif "citation" in h or "register" in h:
+                cols.citation = i
+            elif "entity" in h or "name" in h:
+                cols.entity = i
+        return cols
+
+
+@dataclass(slots=True)
+class TableRow:
+    country: str | None
+    entity: Cell
+    requirement: str | None
+    policy: str | None
+    citations: list[str]
+    footnotes: list[str]
+    parts: EntityParts | None = None
+    action: Action | None = None
+    previous_name: str | None = None
+
+
+@dataclass(slots=True)
+class Context:
+    document: FRDocument
+    warnings: list[ParseWarning] = field(default_factory=list)
+    resolved: set[str] = field(default_factory=set)
+
+    def warn(self, code: str, message: str) -> None:
+        if all(w.message != message for w in self.warnings):
+            self.warnings.append(ParseWarning(code, message))
+
+
+def _country_key(country: str | None) -> str:
+    return re.sub(r"[^A-Z]", "", (country or "").upper())
+
+
+def _same_country(a: str | None, b: str | None) -> bool:
+    ka, kb = _country_key(a), _country_key(b)
+    return bool(ka and kb) and (ka == kb or ka.startswith(kb) or kb.startswith(ka))
+
+
+def _fr_date(date: dt.date) -> str:
+    return f"{date.month}/{date.day}/{date.year % 100:02d}"
+
+
+def _resolve_placeholders(text: str, table_page: int | None, ctx: Context) -> str:
+    doc = ctx.document
+
+    def repl(m: re.Match[str]) -> str:
+        token = m.group(0)
+        upper = token.upper()
+        page = table_page or doc.start_page
+        value: str | None = None
+        if "CITATION" in upper and doc.volume and page:
+            value = f"{doc.volume} FR {page}"
+        elif "PAGE" in upper and page:
+            value = str(page)
+        elif "DATE" in upper:
+            value = _fr_date(doc.publication_date)
+        elif "VOLUME" in upper and doc.volume:
+            value = str(doc.volume)
+        if value is None:
+            ctx.warn("placeholder_unresolved", f"could not resolve {token}")
+            return token
+        ctx.resolved.add(f"{token} -> {value}")
+        return value
+
+    return _PLACEHOLDER.sub(repl, text)
+
+
+def _cell(cells: list[Cell], index: int) -> Cell:
+    return cells[index] if index < len(cells) else Cell()
+
+
+def _table_rows(table: Table, ctx: Context) -> list[TableRow]:
+    cols = Columns.from_headings(table.headings)
+    rows: list[TableRow] = []
+    country: str | None = None
+    for row in table.rows:
+        texts = [c.text for c in row.cells]
+        if all(_STAR_ROW.match(t) for t in texts):
+            continue
+        country_text = clean(_cell(row.cells, cols.country).text)
+        if country_text and not _STAR_ROW.match(country_text):
+            country = country_text.rstrip(".").strip()
+        entity = _cell(row.cells, cols.entity)
+        if entity.is_empty or _STAR_ROW.match(entity.text):
+            continue
+        footnotes: list[str] = []
+        for c in row.cells:
+            for f in c.footnotes:
+                if f not in footnotes:
+                    footnotes.append(f)
+        for c in row.cells:
+            c.lines = [_resolve_placeholders(line, table.first_page, ctx) for line in c.lines]
+        requirement = clean(_cell(row.cells, cols.requirement).text) or None
+        policy = clean(_cell(row.cells, cols.policy).text) or None
+        citations = split_citations(_cell(row.cells, cols.citation).text)
+        rows.append(TableRow(country, entity, requirement, policy, citations, footnotes))
+    return rows
+
+
+def _known_names(instructions: list[Instruction], country: str | None) -> list[str]:
+    return [
+        n
+        for ins in instructions
+        if ins.action != "remove" and (ins.country is None or _same_country(ins.country, country))
+        for n in ins.names
+    ]
+
+
+def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: Context) -> None:
+    any_add = any(i.action == "add" for i in instructions)
+    any_revise = any(i.action == "revise" for i in instructions)
+    countries: list[str | None] = []
+    for r in rows:
+        if not any(_same_country(r.country, c) or r.country == c for c in countries):
+            countries.append(r.country)
+    for country in countries:
+        group = [r for r in rows if r.country == country or _same_country(r.country, country)]
+        mine = [i for i in instructions if i.country is None or _same_country(i.country, country)]
+        adds = {name_key(n) for i in mine if i.action == "add" for n in i.names}
+        revisions = [n for i in mine if i.action == "revise" for n in i.names]
+        pending: list[str] = []
+        for name in revisions:
+            hit = next(
+                (
+                    r
+                    for r in group
+                    if r.action is None and r.parts and name_key(r.parts.name) == name_key(name)
+                ),
+                None,
+            )
+            if hit is not None:
+                hit.action = "revise"
+            else:
+                pending.append(name)
+        for r in group:
+            if r.action is None and r.parts and name_key(r.parts.name) in adds:
+                r.action = "add"
+        for name in list(pending):
+            hit = next(
+                (
+                    r
+                    for r in group
+                    if r.action is None
+                    and r.parts
+                    and name_key(name) in {name_key(a) for a in r.parts.aliases}
+                ),
+                None,
+            )
+            if hit is None:
+                scored = [
+                    (
+                        difflib.SequenceMatcher(
+                            None, name_key(name), name_key(r.parts.name)
+                        ).ratio(),
+                        k,
+                    )
+                    for k, r in enumerate(group)
+                    if r.action is None and r.parts
+                ]
+                best = max(scored, default=None)
+                hit = group[best[1]] if best and best[0] >= 0.8 else None
+            if hit is not None:
+                hit.action, hit.previous_name = "revise", name
+                pending.remove(name)
+        for name in pending:
+            ctx.warn("revision_not_found", f"revised entry {name!r} ({country}) not in the table")
+        has_add = any(i.action == "add" for i in mine)
+        has_revise = any(i.action == "revise" for i in mine)
+        default: Action = (
+            "add"
+            if has_add
+            else "revise"
+            if has_revise
+            else "add"
+            if any_add
+            else "revise"
+            if any_revise
+            else "add"
+        )
+        for r in group:
+            if r.action is None:
+                r.action = default
+
+
+def _check_counts(rows: list[TableRow], instructions: list[Instruction], ctx: Context) -> None:
+    stated: dict[tuple[str, str], int] = {}
+    labels: dict[tuple[str, str], str] = {}
+    for ins in instructions:
+        if ins.action == "remove":
+            if ins.count is not None and ins.count != len(ins.names) and ins.names:
+                ctx.warn(
+                    "count_mismatch",
+                    f"AMDPAR states {ins.count} removals under "
+                    f"{ins.country} but names {len(ins.names)}",
+                )
+            continue
+        n = ins.count if ins.count is not None else (len(ins.names) or None)
+        if n is None:
+            continue
+        key = (_country_key(ins.country), ins.action)
+        stated[key] = stated.get(key, 0) + n
+        labels[key] = ins.country or "(all destinations)"
+    for (ckey, action), n in stated.items():
+        parsed = sum(
+            1
+            for r in rows
+            if r.action == action
+            and (not ckey or _same_country(r.country, ckey) or _country_key(r.country) == ckey)
+        )
+        if parsed != n:
+            ctx.warn(
+                "count_mismatch",
+                f"AMDPAR states {n} {action} under {labels[(ckey, action)]}, parsed {parsed}",
+            )
+
+
+def _check_summary(summary: str, rows: list[TableRow], ctx: Context) -> None:
+    m = _SUMMARY_ADDS.search(summary)
+    if not m:
+        return
+    stated = parse_count(m.group("m") or m.group("n"))
+    parsed = sum(1 for r in rows if r.action == "add")
+    if m.group("m") is None:
+        parsed = len(
+            {(name_key(r.parts.name) if r.parts else "") for r in rows if r.action == "add"}
+        )
+    if stated is not None and stated != parsed:
+        ctx.warn("count_mismatch", f"summary states {stated} additions, parsed {parsed}")
+
+
+def build(
+    text: DocumentText, document: FRDocument, source: Literal["xml", "html"]
+) -> ParsedDocument:
+    """Turn the blocks of one document into its Entity List changes."""
+    ctx = Context(document)
+    scope = Scope()
+    rows: list[TableRow] = []
+    for block in text.blocks:
+        if isinstance(block, Amdpar):
+            scope.feed(block)
+        elif scope.active:
+            rows.extend(_table_rows(block, ctx))
+    instructions = scope.instructions
+    for r in rows:
+        r.parts = split_entity_cell(r.entity.lines, _known_names(instructions, r.country))
+        p = r.parts
+        if p.stated_alias_count is not None and p.stated_alias_count != len(p.aliases):
+            ctx.warn(
+                "alias_count_mismatch",
+                f"{p.name!r}: {p.stated_alias_count} aliases stated, {len(p.aliases)} parsed",
+            )
+    _assign_actions(rows, instructions, ctx)
+    correction = document.is_correction or bool(
+        re.search(r"\bcorrecting\s+amendment", text.action, re.IGNORECASE)
+    )
+    if not correction:
+        _check_counts(rows, instructions, ctx)
+        if rows:
+            _check_summary(text.summary, rows, ctx)
+    if ctx.resolved:
+        ctx.warn(
+            "placeholder_resolved",
+            "resolved public-inspection placeholders: " + "; ".join(sorted(ctx.resolved)),
+        )
+    changes: list[EntityChange] = []
+    for r in rows:
+        assert r.parts is not None and r.action is not None
+        changes.append(
+            EntityChange(
+                action="correct" if correction else r.action,
+                country=r.country,
+                name=r.parts.name,
+                previous_name=r.previous_name,
+                aliases=tuple(r.parts.aliases),
+                addresses=tuple(r.parts.addresses),
+                license_requirement=r.requirement,
+                license_review_policy=r.policy,
+                federal_register_citations=tuple(r.citations),
+                footnotes=tuple(r.footnotes),
+                position=len(changes) + 1,
+            )
+        )
+    for ins in instructions:
+        if ins.action != "remove":
+            continue
+        if not ins.names:
+            ctx.warn("unnamed_removal", f"removal without a quoted name: {ins.text[:160]}")
+        for name in ins.names:
+            changes.append(
+                EntityChange(
+                    action="remove", country=ins.country, name=name, position=len(changes) + 1
+                )
+            )
+    if scope.mentioned and not changes:
+        ctx.warn("no_changes", "Supplement No. 4 is amended but no entity change was found")
+    return ParsedDocument(
+        document=document,
+        changes=tuple(changes),
+        warnings=tuple(ctx.warnings),
+        source_format=source,
+    )

@@ -1,0 +1,225 @@
+"""Splitting the Entity cell into name, aliases and addresses, and the citation cell.
+
+The Entity List prints everything about an entity in one cell: the name (which may contain
+commas, "Co., Ltd."), then aliases ("a.k.a., the following N aliases: —A; —B; and —C."),
+then one or more addresses ("; and" between them). `<LI>` lines help when present, but the
+inline style (no `<LI>`) must work too, so the rules below only rely on the wording.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from regwatch.parsing.numbers import parse_count
+from regwatch.parsing.text import clean, strip_list_punctuation
+
+_LEGAL_SUFFIX = re.compile(
+    r"""^(?:co|co\.?\s*ltd|ltd|limited|inc|incorporated|llc|l\.l\.c|corp|corporation|plc|gmbh
+    |ag|s\.?\s?a|s\.?a\.?s|s\.?l|s\.?r\.?l|s\.?p\.?a|b\.?v|n\.?v|pte\.?\s*ltd|pvt\.?\s*ltd
+    |private\s+limited|sdn\.?\s*bhd|bhd|jsc|ojsc|cjsc|pjsc|ooo|oao|zao|fze|fzco|fz-?llc|dmcc
+    |llp|l\.?p|eood|ood|ead|kft|zrt|a\.?s|oy|ab|spa|srl|sarl|s\.?a\.?r\.?l|ltda|s\.?a\.?\s*de\s*c\.?v
+    |de\s*c\.?v|company\s+limited|limited\s+company|limited\s+liability\s+company)\.?
+    (?:\s*\([^()]{1,80}\))*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+_INTRO = re.compile(
+    r",?\s*\b(?P<kind>a\.\s?k\.\s?a\.|f\.\s?k\.\s?a\.|also\s+known\s+as|formerly\s+known\s+as)"
+    r"\s*,?\s*(?:the\s+following\s+(?P<count>[\w-]{1,20})\s+(?:aliases|alias|names?)\s*:)?\s*",
+    re.IGNORECASE,
+)
+_AKA_AT_START = re.compile(
+    r"^(?:and\s+)?(?:a\.\s?k\.\s?a\.|f\.\s?k\.\s?a\.|also\s+known\s+as|formerly\s+known\s+as)"
+    r"\s*,?\s*",
+    re.IGNORECASE,
+)
+_BULLET_START = re.compile(r"^\s*[—–]\s*|^\s*-\s+")
+# An inline bullet: an em/en dash after ':', ';' or 'and', or after whitespace that follows them.
+_INLINE_BULLET = re.compile(r"(?:(?<=[:;])|(?<=\band))\s*(?=[—–]\s*\S)")
+# Words after which a period does not end a sentence (inside a name or address).
+_CONTINUATION = frozenset({"no", "st", "mr", "mrs", "ms", "dr", "nos", "apt", "bldg", "rm"})
+
+
+@dataclass(slots=True)
+class EntityParts:
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
+    stated_alias_count: int | None = None
+
+
+def _starts_with_name(text: str, name: str) -> bool:
+    if len(text) < len(name):
+        return False
+    head = text[: len(name)]
+    fold = str.maketrans({"“": '"', "”": '"', "’": "'", "‘": "'"})
+    if head.translate(fold).casefold() != name.translate(fold).casefold():
+        return False
+    rest = text[len(name) :]
+    return rest == "" or rest[0] in ",.;\n "
+
+
+def _split_name_segments(head: str) -> tuple[str, str]:
+    """'Huawei International Co., Limited, Hong Kong' -> (name, address rest)."""
+    segments = head.split(", ")
+    taken = 1
+    while taken < len(segments) and _LEGAL_SUFFIX.match(segments[taken].rstrip(".;")):
+        taken += 1
+    return ", ".join(segments[:taken]), ", ".join(segments[taken:])
+
+
+def _sentence_split(piece: str) -> tuple[str, str]:
+    """Split 'Alias Co. Ltd. 300 South Oak Way, Reading' at the period that ends the alias."""
+    for m in re.finditer(r"\.\s+", piece):
+        left, right = piece[: m.start() + 1], piece[m.end() :]
+        if not right:
+            break
+        word = left[:-1].rsplit(" ", 1)[-1].lstrip("(").casefold()
+        if word in _CONTINUATION or re.fullmatch(r"[^\W\d_]", word):
+            continue
+        next_word = right.split(" ", 1)[0].rstrip(",;")
+        if _LEGAL_SUFFIX.match(next_word) or next_word.casefold().startswith(("ltd", "limited")):
+            continue
+        return left, right
+    return piece, ""
+
+
+def _pieces(lines: Sequence[str]) -> list[tuple[str, bool, int]]:
+    """Break text into (piece, is_bullet, line_index) at line breaks and inline dash bullets."""
+    out: list[tuple[str, bool, int]] = []
+    for index, line in enumerate(lines):
+        parts = _INLINE_BULLET.split(line)
+        for part in parts:
+            part = part.strip()
+            if not part:
+                continue
+            bullet = bool(_BULLET_START.match(part))
+            if bullet:
+                part = _BULLET_START.sub("", part, count=1)
+            out.append((part, bullet, index))
+    return out
+
+
+def _split_addresses(texts: Sequence[str]) -> list[str]:
+    addresses: list[str] = []
+    for text in texts:
+        for part in re.split(r";(?:\s*and\b)?", text):
+            part = strip_list_punctuation(re.sub(r"^\s*and\s+", "", part))
+            if part:
+                addresses.append(part)
+    return addresses
+
+
+def _inline_aliases(rest: str) -> tuple[list[str], str]:
+    """'Alias One, a.k.a. Alias Two, 5 Main St., City' -> aliases, address text."""
+    aliases: list[str] = []
+    while True:
+        alias, remainder = _split_name_segments_until_break(rest)
+        if alias:
+            aliases.append(strip_list_punctuation(alias))
+        m = _AKA_AT_START.match(remainder)
+        if not m:
+            return aliases, remainder
+        rest = remainder[m.end() :]
+
+
+def _split_name_segments_until_break(text: str) -> tuple[str, str]:
+    """The text up to the first ', ' or '; ' that is not followed by a legal-form suffix."""
+    first_line, _, later = text.partition("\n")
+    for m in re.finditer(r"[,;]\s+", first_line):
+        tail = first_line[m.end() :]
+        next_segment = re.split(r"[,;]\s+", tail, maxsplit=1)[0]
+        if m.group(0).startswith(",") and _LEGAL_SUFFIX.match(next_segment.rstrip(".")):
+            continue
+        rest = tail + ("\n" + later if later else "")
+        return first_line[: m.start()], rest
+    if later:
+        return first_line, later
+    alias, address = _sentence_split(first_line)
+    return alias, address
+
+
+def split_entity_cell(lines: Sequence[str], known_names: Sequence[str] = ()) -> EntityParts:
+    """Name, aliases and addresses of one Entity cell (`lines`: head text, then `<LI>` lines)."""
+    lines = [clean(line) for line in lines if clean(line)]
+    if not lines:
+        return EntityParts(name="")
+    text = "\n".join(lines)
+    name: str | None = None
+    search_from = 0
+    for known in sorted(known_names, key=len, reverse=True):
+        if known and _starts_with_name(text, known):
+            name = text[: len(known)]
+            search_from = len(known)
+            break
+    intro = _INTRO.search(text, search_from)
+    if intro is not None and name is None and "\n" in text[: intro.start()]:
+        intro = None  # an 'a.k.a.' inside a later line belongs to an alias, not the name
+    if intro is not None and (name is None or text[search_from : intro.start()].strip(" ,") == ""):
+        if name is None:
+            name = text[: intro.start()]
+        parts = EntityParts(name=strip_list_punctuation(name))
+        rest = text[intro.end() :]
+        if intro.group("count") is not None:
+            parts.stated_alias_count = parse_count(intro.group("count"))
+            _bulleted(rest, parts)
+        else:
+            aliases, address_text = _inline_aliases(rest)
+            parts.aliases = aliases
+            parts.addresses = _split_addresses(address_text.split("\n"))
+        return parts
+    if name is None:
+        first, _, later = text.partition("\n")
+        name, rest_of_head = _split_name_segments(first)
+        rest = rest_of_head + ("\n" + later if later else "")
+    else:
+        rest = text[search_from:]
+    rest = re.sub(r"^[\s,;.]+", "", rest)
+    return EntityParts(
+        name=strip_list_punctuation(name), addresses=_split_addresses(rest.split("\n"))
+    )
+
+
+def _bulleted(rest: str, parts: EntityParts) -> None:
+    pieces = _pieces(rest.split("\n"))
+    last_bullet = max((i for i, (_, bullet, _) in enumerate(pieces) if bullet), default=-1)
+    address_texts: list[str] = []
+    for i, (piece, bullet, line_index) in enumerate(pieces):
+        if bullet and i < last_bullet:
+            parts.aliases.append(strip_list_punctuation(piece))
+        elif bullet:
+            following_on_same_line = any(li == line_index for _, _, li in pieces[i + 1 :])
+            has_later_lines = any(li > line_index for _, _, li in pieces[i + 1 :])
+            if has_later_lines or following_on_same_line:
+                parts.aliases.append(strip_list_punctuation(piece))
+            else:
+                alias, address = _sentence_split(piece)
+                parts.aliases.append(strip_list_punctuation(alias))
+                if address:
+                    address_texts.append(address)
+        elif last_bullet == -1 and i == 0 and parts.stated_alias_count:
+            # "the following one alias: Foo. Address" without a dash bullet
+            alias, address = _sentence_split(piece)
+            parts.aliases.append(strip_list_punctuation(alias))
+            if address:
+                address_texts.append(address)
+        else:
+            address_texts.append(piece)
+    parts.addresses = _split_addresses(address_texts)
+
+
+_CITATION = re.compile(
+    r"\d{1,3}\s*FR\s*\d+(?:\s*[-–]\s*\d+)?(?:\s*,\s*(?:\d{1,2}/\d{1,2}/\d{2,4}"
+    r"|[A-Z][a-z]+\.?\s+\d{1,2},\s*\d{4}))?\.?"
+)
+
+
+def split_citations(text: str) -> list[str]:
+    """'84 FR 54004, 10/9/19. 85 FR 44161, 7/22/20.' -> one element per citation."""
+    text = clean(text)
+    if not text:
+        return []
+    found = [clean(m.group(0)) for m in _CITATION.finditer(text)]
+    return found if found else [text]

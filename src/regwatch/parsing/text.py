@@ -1,0 +1,111 @@
+"""Whitespace and punctuation normalisation shared by the XML and HTML front ends.
+
+The expected rows keep curly quotes, dashes and diacritics exactly as printed; only spacing
+(thin, no-break and other Unicode spaces) is normalised, so comparisons stay meaningful.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Every Unicode space the GPO typesetting uses (thin, hair, figure, no-break, ...) plus zero-width.
+_SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+
+# Abbreviations whose own period is part of a name ("Co., Ltd.") rather than list punctuation.
+ABBREVIATIONS = frozenset(
+    {
+        "co",
+        "ltd",
+        "inc",
+        "corp",
+        "bhd",
+        "pte",
+        "pvt",
+        "llc",
+        "l.l.c",
+        "plc",
+        "s.a",
+        "s.l",
+        "b.v",
+        "n.v",
+        "a.g",
+        "s.r.l",
+        "s.p.a",
+        "e.v",
+        "jsc",
+        "sdn",
+        "no",
+        "st",
+        "mfg",
+        "ind",
+        "intl",
+        "bros",
+        "jr",
+        "sr",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "ave",
+        "blvd",
+        "rd",
+        "dist",
+        "u.s",
+        "u.a.e",
+        "u.k",
+    }
+)
+
+
+def clean(text: str) -> str:
+    """Collapse every kind of whitespace to one plain space and trim."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def ends_with_abbreviation(text: str) -> bool:
+    """True when the final period of `text` belongs to an abbreviation ("Co. Ltd.", "A.")."""
+    if not text.endswith("."):
+        return False
+    word = text[:-1].rsplit(" ", 1)[-1].lstrip("(").casefold()
+    if not word:
+        return False
+    if word in ABBREVIATIONS:
+        return True
+    # single initials and dotted acronyms: "A.", "U.S.", "S.A."
+    return bool(re.fullmatch(r"(?:[^\W\d_]\.)*[^\W\d_]", word))
+
+
+def strip_list_punctuation(text: str) -> str:
+    """Drop a list item's bullet and separators: leading dash, trailing ';', '; and', '.'."""
+    t = clean(text)
+    t = re.sub(r"^[—–-]\s*", "", t) if t[:1] == "—" or t.startswith("- ") else t
+    changed = True
+    while changed:
+        changed = False
+        for suffix in ("; and", ";and", ", and", "; or", ";", ","):
+            if t.endswith(suffix):
+                t = t[: -len(suffix)].rstrip()
+                changed = True
+    if t.endswith(".") and not ends_with_abbreviation(t):
+        t = t[:-1].rstrip()
+    return t
+
+
+def comparable(text: str | None) -> str | None:
+    """The form used to compare strings: whitespace-normalised, trailing '.' insignificant."""
+    if text is None:
+        return None
+    t = clean(text)
+    while t.endswith("."):
+        t = t[:-1].rstrip()
+    return t
+
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "`": "'", "´": "'"})
+
+
+def name_key(text: str) -> str:
+    """A loose key to match names across the AMDPAR and the table (quotes, case, punctuation)."""
+    t = clean(text).translate(_QUOTES).casefold()
+    t = re.sub(r"[^\w]+", " ", t)
+    return t.strip()

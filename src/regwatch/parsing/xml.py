@@ -1,0 +1,177 @@
+"""FR full-text XML (GPO style) -> blocks, with a hardened lxml parser.
+
+No entity resolution, no DTD loading, no network, no huge-tree mode: a document that
+declares entities (XXE, billion laughs) is refused with `UnsafeDocumentError`, never expanded.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from regwatch.errors import ParseError, UnsafeDocumentError
+from regwatch.parsing.blocks import Amdpar, Block, Cell, DocumentText, Row, Table
+from regwatch.parsing.text import clean
+
+_ENTITY_DECL = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
+_DOCTYPE = re.compile(rb"<!\s*DOCTYPE", re.IGNORECASE)
+_EXTERNAL_ID = re.compile(rb"<!\s*DOCTYPE[^>\[]*\b(?:SYSTEM|PUBLIC)\b", re.IGNORECASE)
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        load_dtd=False,
+        dtd_validation=False,
+        remove_comments=True,
+        remove_pis=True,
+        recover=False,
+    )
+
+
+def _ascii_view(data: bytes) -> bytes:
+    """Bytes with UTF-16/32 NULs dropped, so the DOCTYPE scan sees through wide encodings."""
+    head = data[:4]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:64]:
+        return data.replace(b"\x00", b"")
+    return data
+
+
+def load_tree(data: bytes, document_number: str | None = None) -> etree._Element:
+    """Parse safely; refuse entity declarations and external DTDs."""
+    if not isinstance(data, bytes | bytearray):
+        raise ParseError("XML input must be bytes", document_number=document_number)
+    view = _ascii_view(bytes(data))
+    if _DOCTYPE.search(view):
+        if _ENTITY_DECL.search(view):
+            raise UnsafeDocumentError(
+                "the XML declares entities in a DOCTYPE (XXE / entity expansion); refused",
+                document_number=document_number,
+            )
+        if _EXTERNAL_ID.search(view):
+            raise UnsafeDocumentError(
+                "the XML references an external DTD; refused (no DTD loading)",
+                document_number=document_number,
+            )
+    try:
+        root = etree.fromstring(bytes(data), parser=_parser())
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"malformed XML: {exc}", document_number=document_number) from exc
+    except (etree.LxmlError, ValueError) as exc:
+        raise ParseError(f"unreadable XML: {exc}", document_number=document_number) from exc
+    if root is None:
+        raise ParseError("empty XML document", document_number=document_number)
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in getattr(dtd, "iterentities", list)()):
+        raise UnsafeDocumentError(
+            "the XML declares entities; refused", document_number=document_number
+        )
+    for node in root.iter(etree.Entity):
+        raise UnsafeDocumentError(
+            f"unexpanded entity reference {node!r}; refused", document_number=document_number
+        )
+    return root
+
+
+def _text(el: etree._Element) -> str:
+    return "".join(str(t) for t in el.itertext())
+
+
+def _tag(el: etree._Element) -> str:
+    tag = el.tag
+    return tag if isinstance(tag, str) else ""
+
+
+def _cell(ent: etree._Element) -> Cell:
+    """Text lines of an ENT: the head, then one line per LI; SU markers go to footnotes."""
+    cell = Cell(lines=[""])
+
+    def add(text: str | None) -> None:
+        if text:
+            cell.lines[-1] += text
+
+    def walk(el: etree._Element) -> None:
+        for child in el:
+            tag = _tag(child)
+            if tag == "SU":
+                marker = clean(_text(child))
+                if marker and marker not in cell.footnotes:
+                    cell.footnotes.append(marker)
+            elif tag == "LI":
+                cell.lines.append("")
+                add(child.text)
+                walk(child)
+                cell.lines.append("")
+            elif tag in ("PRTPAGE", "FTREF") or not tag:
+                pass
+            else:
+                add(child.text)
+                walk(child)
+            add(child.tail)
+
+    add(ent.text)
+    walk(ent)
+    cell.lines = [clean(line) for line in cell.lines if clean(line)]
+    return cell
+
+
+def _page(el: etree._Element, current: int | None) -> int | None:
+    raw = el.get("P", "")
+    return int(raw) if raw.isdigit() else current
+
+
+def _table(table: etree._Element, page: int | None) -> tuple[Table, int | None]:
+    headings = [clean(_text(c)) for c in table.iter("CHED")]
+    rows: list[Row] = []
+    first_page: int | None = None
+    for el in table.iter("ROW", "PRTPAGE"):
+        if _tag(el) == "PRTPAGE":
+            page = _page(el, page)
+            continue
+        cells = [_cell(ent) for ent in el if _tag(ent) == "ENT"]
+        row = Row(cells=cells, page=page)
+        if (
+            first_page is None
+            and len(cells) > 1
+            and any(not c.is_empty for c in cells[1:])
+            and not all(set(c.text) <= set("* ") for c in cells)
+        ):
+            first_page = page
+        rows.append(row)
+    return Table(headings=headings, rows=rows, first_page=first_page), page
+
+
+def _regtext_part(el: etree._Element) -> str | None:
+    for anc in el.iterancestors("REGTEXT"):
+        return anc.get("PART")
+    return None
+
+
+def blocks_from_tree(root: etree._Element) -> DocumentText:
+    blocks: list[Block] = []
+    page: int | None = None
+    summary: list[str] = []
+    action: list[str] = []
+    skip_until: etree._Element | None = None
+    for el in root.iter():
+        tag = _tag(el)
+        if skip_until is not None:
+            if any(a is skip_until for a in el.iterancestors()):
+                continue
+            skip_until = None
+        if tag == "PRTPAGE":
+            page = _page(el, page)
+        elif tag == "AMDPAR":
+            blocks.append(Amdpar(text=clean(_text(el)), part=_regtext_part(el)))
+        elif tag == "GPOTABLE":
+            table, page = _table(el, page)
+            blocks.append(table)
+            skip_until = el
+        elif tag == "SUM":
+            summary.append(clean(" ".join(_text(p) for p in el.iter("P"))))
+        elif tag == "ACT":
+            action.append(clean(" ".join(_text(p) for p in el.iter("P"))))
+    return DocumentText(blocks=blocks, summary=" ".join(summary), action=" ".join(action))
