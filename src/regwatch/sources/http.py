@@ -43,9 +43,7 @@ class UpstreamStatusError(SourceError):
     """An upstream answered with an HTTP status that retrying will not fix (or kept failing)."""
 
     def __init__(self, message: str, *, url: str, status: int) -> None:
-        self.url = url
-        self.status = status
-        super().__init__(message)
+        super().__init__(message, url=url, status=status)
 
 
 class _RetryableError(Exception):
