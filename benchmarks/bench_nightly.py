@@ -1,0 +1,82 @@
+"""No-op nightly run (nothing new upstream): wall time with Prefect vs the same work without.
+
+Both are whole `regwatch run` processes (imports, Prefect ephemeral API start-up, network, load),
+which is what a scheduler pays each night. Upstream is the shared emulator when ../shared is beside
+the checkout, else the offline demo data. Target: <= 15 s with Prefect on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("REGWATCH_SHARED_DIR", ROOT.parent / "shared")).resolve()
+
+
+@contextlib.contextmanager
+def upstream() -> Iterator[str | None]:
+    harness_dir = SHARED / "upstream"
+    if not (harness_dir / "harness.py").exists():
+        yield None
+        return
+    sys.path.insert(0, str(harness_dir))
+    from harness import running  # type: ignore[import-not-found]
+
+    with running([SHARED / "upstream" / "data"]) as base_url:
+        yield base_url
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp, upstream() as base_url:
+        db = Path(tmp) / "bench.duckdb"
+        env = os.environ | {
+            "PREFECT_HOME": str(Path(tmp) / "prefect"),
+            "REGWATCH_OUTBOX_DIR": str(Path(tmp) / "outbox"),
+        }
+        if base_url is None:
+            print("(../shared absent: using the offline demo data)")
+            base = [sys.executable, "-m", "regwatch", "demo", "--db", str(db)]
+        else:
+            env |= {"REGWATCH_FR_BASE_URL": base_url, "REGWATCH_CSL_BASE_URL": base_url}
+            base = [
+                sys.executable,
+                "-m",
+                "regwatch",
+                "run",
+                "--db",
+                str(db),
+                "--since",
+                "2019-01-01",
+                "--until",
+                "2024-12-31",
+                "--dry-run-email",
+            ]
+        first = timed([*base, "--no-prefect"], env)
+        print(f"first run (loads everything, no Prefect): {first:6.2f} s")
+        plain = [timed([*base, "--no-prefect"], env) for _ in range(3)]
+        prefect = [timed(base, env) for _ in range(3)]
+        print(
+            f"no-op run without Prefect: best {min(plain):6.2f} s  (runs: "
+            f"{', '.join(f'{t:.2f}' for t in plain)})"
+        )
+        print(
+            f"no-op run with Prefect:    best {min(prefect):6.2f} s  (runs: "
+            f"{', '.join(f'{t:.2f}' for t in prefect)})  target <= 15 s"
+        )
+        print(f"Prefect overhead:          {min(prefect) - min(plain):6.2f} s")
