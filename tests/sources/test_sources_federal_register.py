@@ -23,6 +23,7 @@ from regwatch.sources.federal_register import (
 
 BASE = "https://fr.test"
 FIXTURES = Path(__file__).parent / "fixtures"
+PI_FILE = FIXTURES / "upstream_pi" / "fr" / "public_inspection" / "current.json"
 DOC_RE = re.compile(r"^/api/v1/documents/([^/]+)\.json$")
 XML_RE = re.compile(r"^/documents/full_text/xml/\d{4}/\d{2}/\d{2}/([^/]+)\.xml$")
 
@@ -64,9 +65,7 @@ class FakeFR:
                 return httpx.Response(404, html="<h1>Not Found</h1>")
             return httpx.Response(200, content=f"<RULE>{m.group(1)}</RULE>".encode())
         if path == "/api/v1/public-inspection-documents/current.json":
-            return httpx.Response(
-                200, content=(FIXTURES / "public_inspection_current.json").read_bytes()
-            )
+            return httpx.Response(200, content=PI_FILE.read_bytes())
         return httpx.Response(404, json={"status": 404, "message": "Record Not Found"})
 
     def search(self, request: httpx.Request) -> httpx.Response:
@@ -265,9 +264,6 @@ def test_public_inspection_current_and_entity_list_filter(tmp_path: Path) -> Non
     client = fr_client(FakeFR([]), tmp_path)
     items, payload = client.public_inspection_current()
     assert [i["document_number"] for i in items] == ["2031-04410", "2031-04411", "2031-04399"]
-    assert (
-        client.archive.read_bytes(payload.sha256)
-        == (FIXTURES / "public_inspection_current.json").read_bytes()
-    )
+    assert client.archive.read_bytes(payload.sha256) == PI_FILE.read_bytes()
     upcoming = entity_list_inspection_items(items)
     assert [i["document_number"] for i in upcoming] == ["2031-04410"]
