@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 BIS_AGENCY_SLUG = "industry-and-security-bureau"
 MAX_PER_PAGE = 1000
 MIN_PER_PAGE = 2  # the API silently turns per_page outside 2..1000 into 20
+MAX_PAGES = 50  # the API silently serves page 1 for any page above 50
+RESCANS = 2  # re-read a date range whose listing came up short (documents moved while paging)
 
 #: Conditions of the Entity List rule search (15 CFR 744, BIS, final rules).
 DEFAULT_CONDITIONS: Mapping[str, str | Sequence[str]] = {
@@ -82,19 +84,24 @@ class FederalRegisterClient:
         until: dt.date,
         *,
         per_page: int = MAX_PER_PAGE,
+        types: Sequence[str] | None = None,
         conditions: Mapping[str, ConditionValue] | None = None,
         fields: Sequence[str] = SEARCH_FIELDS,
     ) -> list[dict[str, Any]]:
         """Search results published in ``since..until`` (inclusive), sorted by date and number.
 
+        ``types`` replaces the document types (default ``("RULE",)``; e.g. add ``"PRORULE"``).
         ``conditions`` overrides or adds query conditions by their full parameter name, e.g.
-        ``{"conditions[type][]": ["RULE", "PRORULE"]}``; a value of None drops a default one.
+        ``{"conditions[term]": "entity list"}``; a value of None drops a default one.
         """
         if until < since:
             raise ValueError(f"search range is empty: {since} > {until}")
         if not MIN_PER_PAGE <= per_page <= MAX_PER_PAGE:
             raise ValueError(f"per_page must be in {MIN_PER_PAGE}..{MAX_PER_PAGE}, got {per_page}")
-        merged: dict[str, ConditionValue] = {**DEFAULT_CONDITIONS, **(conditions or {})}
+        merged: dict[str, ConditionValue] = {**DEFAULT_CONDITIONS}
+        if types is not None:
+            merged["conditions[type][]"] = tuple(types)
+        merged.update(conditions or {})
         base_params = _to_params(merged, fields, per_page)
         found: dict[str, dict[str, Any]] = {}
         self._search_range(since, until, base_params, per_page, found)
@@ -118,51 +125,77 @@ class FederalRegisterClient:
             ("conditions[publication_date][gte]", since.isoformat()),
             ("conditions[publication_date][lte]", until.isoformat()),
         ]
-        page = self._get_json(f"{self.base_url}/api/v1/documents.json", params=params)
-        count = _int_field(page, "count")
-        if count == 0:
-            return
-        total_pages = _int_field(page, "total_pages")
-        reachable = total_pages * per_page
-        if count > reachable:
-            if since == until:
-                raise SourceError(
-                    f"FR search for {since} matches {count} documents but only {reachable} can "
-                    "be paged and a single day cannot be split further; narrow the conditions"
-                )
-            middle = since + (until - since) // 2
-            log.info(
-                "FR search %s..%s: count %d exceeds the %d reachable results; splitting at %s",
+        for scan in range(1 + RESCANS):
+            page = self._get_json(f"{self.base_url}/api/v1/documents.json", params=params)
+            count = _int_field(page, "count")
+            if count == 0:
+                return
+            reachable = _int_field(page, "total_pages") * per_page
+            if count > reachable:
+                self._split(since, until, count, reachable, base_params, per_page, found)
+                return
+            seen, count = self._page_through(page, found)
+            if len(seen) >= count:
+                return
+            log.warning(
+                "FR search %s..%s: API reported %d documents but %d were listed "
+                "(documents changed while paging?); scan %d of %d",
                 since,
                 until,
                 count,
-                reachable,
-                middle,
+                len(seen),
+                scan + 1,
+                1 + RESCANS,
             )
-            self._search_range(since, middle, base_params, per_page, found)
-            self._search_range(middle + dt.timedelta(days=1), until, base_params, per_page, found)
-            return
-        seen_here: set[str] = set()
+
+    def _split(
+        self,
+        since: dt.date,
+        until: dt.date,
+        count: int,
+        reachable: int,
+        base_params: list[tuple[str, str]],
+        per_page: int,
+        found: dict[str, dict[str, Any]],
+    ) -> None:
+        """Halve the date range and search both halves (the window cannot reach every result)."""
+        if since == until:
+            raise SourceError(
+                f"FR search for {since} matches {count} documents but only {reachable} can "
+                "be paged and a single day cannot be split further; narrow the conditions"
+            )
+        middle = since + (until - since) // 2
+        log.info(
+            "FR search %s..%s: count %d exceeds the %d reachable results; splitting at %s",
+            since,
+            until,
+            count,
+            reachable,
+            middle,
+        )
+        self._search_range(since, middle, base_params, per_page, found)
+        self._search_range(middle + dt.timedelta(days=1), until, base_params, per_page, found)
+
+    def _page_through(
+        self, page: dict[str, Any], found: dict[str, dict[str, Any]]
+    ) -> tuple[set[str], int]:
+        """Collect results following next_page_url, at most total_pages pages (as last reported).
+
+        Returns the document numbers seen and the last reported count.
+        """
+        seen: set[str] = set()
         pages_read = 1
         while True:
             for result in _results(page):
                 number = str(result["document_number"])
-                seen_here.add(number)
+                seen.add(number)
                 found.setdefault(number, result)
+            count = _int_field(page, "count")
             next_url = page.get("next_page_url")
-            if not next_url or pages_read >= total_pages:
-                break
+            if not next_url or pages_read >= min(_int_field(page, "total_pages"), MAX_PAGES):
+                return seen, count
             page = self._get_json(str(next_url))
             pages_read += 1
-        if len(seen_here) < count:
-            log.warning(
-                "FR search %s..%s: API reported %d documents but %d were listed "
-                "(documents changed while paging?)",
-                since,
-                until,
-                count,
-                len(seen_here),
-            )
 
     # -- documents -----------------------------------------------------------------------
 
