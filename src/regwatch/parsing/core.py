@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 _STAR_ROW = re.compile(r"^[\s*]*$")
 _PLACEHOLDER = re.compile(r"\[\s*INSERT[^\]\[]{0,160}\]", re.IGNORECASE)
 _SUMMARY_ADDS = re.compile(
-    rf"\badding\s+(?P<n>{COUNT_WORD})\s+(?:[\w'’-]+\s+){{0,2}}?(?:entit(?:y|ies)|persons?)"
+    rf"\badding\s+(?P<n>{COUNT_WORD})\s+(?:[\w'’-]+\s+){{0,2}}?(?P<noun>entit(?:y|ies)|persons?|entr(?:y|ies))"
     rf"(?:\s+under\s+(?P<m>{COUNT_WORD})\s+(?:entries|entry|addresses|destinations))?",
     re.IGNORECASE,
 )
@@ -156,6 +156,27 @@ def _known_names(instructions: list[Instruction], country: str | None) -> list[s
     ]
 
 
+def _force_by_count(group: list[TableRow], mine: list[Instruction], pending: list[str]) -> None:
+    """One revised name left and exactly one row more than the stated additions: a rename."""
+    adds = [i for i in mine if i.action == "add"]
+    if len(pending) != 1 or not adds or any(i.count is None and not i.names for i in adds):
+        return
+    stated = sum(i.count if i.count is not None else len(i.names) for i in adds)
+    stated -= sum(1 for r in group if r.action == "add")
+    free = [r for r in group if r.action is None and r.parts]
+    if len(free) != stated + 1:
+        return
+    name = pending[0]
+    best = max(
+        free,
+        key=lambda r: difflib.SequenceMatcher(
+            None, name_key(name), name_key(r.parts.name if r.parts else "")
+        ).ratio(),
+    )
+    best.action, best.previous_name = "revise", name
+    pending.clear()
+
+
 def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: Context) -> None:
     any_add = any(i.action == "add" for i in instructions)
     any_revise = any(i.action == "revise" for i in instructions)
@@ -168,7 +189,11 @@ def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: 
         mine = [i for i in instructions if i.country is None or _same_country(i.country, country)]
         adds = {name_key(n) for i in mine if i.action == "add" for n in i.names}
         revisions = [n for i in mine if i.action == "revise" for n in i.names]
+        renames = {name_key(new): old for i in mine for new, old in i.renames.items()}
         pending: list[str] = []
+        for r in group:
+            if r.parts and name_key(r.parts.name) in renames:
+                r.action, r.previous_name = "revise", renames[name_key(r.parts.name)]
         for name in revisions:
             hit = next(
                 (
@@ -212,6 +237,7 @@ def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: 
             if hit is not None:
                 hit.action, hit.previous_name = "revise", name
                 pending.remove(name)
+        _force_by_count(group, mine, pending)
         for name in pending:
             ctx.warn("revision_not_found", f"revised entry {name!r} ({country}) not in the table")
         has_add = any(i.action == "add" for i in mine)
@@ -270,7 +296,7 @@ def _check_summary(summary: str, rows: list[TableRow], ctx: Context) -> None:
         return
     stated = parse_count(m.group("m") or m.group("n"))
     parsed = sum(1 for r in rows if r.action == "add")
-    if m.group("m") is None:
+    if m.group("m") is None and not m.group("noun").casefold().startswith("entr"):
         parsed = len(
             {(name_key(r.parts.name) if r.parts else "") for r in rows if r.action == "add"}
         )
