@@ -58,7 +58,16 @@ def _starts_with_name(text: str, name: str) -> bool:
     if head.translate(fold).casefold() != name.translate(fold).casefold():
         return False
     rest = text[len(name) :]
-    return rest == "" or rest[0] in ",.;\n "
+    return rest == "" or rest[0] in ",;\n" or (rest[0] == "." and rest[1:2] in ("", " ", "\n"))
+
+
+def _extend_with_suffixes(text: str, end: int) -> int:
+    """A quoted old name may stop before ', Co., Ltd.' of the printed name: take those too."""
+    while True:
+        m = re.match(r",\s+([^,;\n]+)", text[end:])
+        if not m or not _LEGAL_SUFFIX.match(m.group(1).rstrip(".")):
+            return end
+        end += m.end()
 
 
 def _split_name_segments(head: str) -> tuple[str, str]:
@@ -151,8 +160,8 @@ def split_entity_cell(lines: Sequence[str], known_names: Sequence[str] = ()) -> 
     search_from = 0
     for known in sorted(known_names, key=len, reverse=True):
         if known and _starts_with_name(text, known):
-            name = text[: len(known)]
-            search_from = len(known)
+            search_from = _extend_with_suffixes(text, len(known))
+            name = text[:search_from]
             break
     intro = _INTRO.search(text, search_from)
     if intro is not None and name is None and "\n" in text[: intro.start()]:
