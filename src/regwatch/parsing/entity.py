@@ -50,12 +50,17 @@ class EntityParts:
     stated_alias_count: int | None = None
 
 
-def _starts_with_name(text: str, name: str) -> bool:
-    if len(text) < len(name):
-        return False
-    head = text[: len(name)]
-    fold = str.maketrans({"“": '"', "”": '"', "’": "'", "‘": "'"})
-    if head.translate(fold).casefold() != name.translate(fold).casefold():
+_FOLD = str.maketrans({"“": '"', "”": '"', "’": "'", "‘": "'"})
+
+
+def fold(text: str) -> str:
+    """Quote- and case-insensitive form used to find a quoted AMDPAR name in a cell."""
+    return text.translate(_FOLD).lower()
+
+
+def _starts_with_name(text: str, folded_text: str, name: str) -> bool:
+    folded_name = fold(name)
+    if len(folded_name) != len(name) or not folded_text.startswith(folded_name):
         return False
     rest = text[len(name) :]
     return rest == "" or rest[0] in ",;\n" or (rest[0] == "." and rest[1:2] in ("", " ", "\n"))
@@ -158,8 +163,9 @@ def split_entity_cell(lines: Sequence[str], known_names: Sequence[str] = ()) -> 
     text = "\n".join(lines)
     name: str | None = None
     search_from = 0
+    folded_text = fold(text) if known_names else ""
     for known in sorted(known_names, key=len, reverse=True):
-        if known and _starts_with_name(text, known):
+        if known and _starts_with_name(text, folded_text, known):
             search_from = _extend_with_suffixes(text, len(known))
             name = text[:search_from]
             break
