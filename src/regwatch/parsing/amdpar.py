@@ -51,6 +51,11 @@ _COUNT = re.compile(
     re.IGNORECASE,
 )
 _PLACEHOLDER = "\x00{}\x00"
+# "the entry for “Old” to read “New”" / "... “Old” to “New”": a rename stated in the AMDPAR
+_RENAME = re.compile(
+    r"\x00(\d+)\x00\s*,?\s*(?:(?:so\s+as\s+)?to\s+read|to|as|with\s+the\s+name)\s+\x00(\d+)\x00",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
@@ -60,6 +65,7 @@ class Instruction:
     names: list[str] = field(default_factory=list)
     count: int | None = None
     text: str = ""
+    renames: dict[str, str] = field(default_factory=dict)  # new name -> name it replaces
 
 
 def _action(verb: str) -> InstrAction:
@@ -121,13 +127,20 @@ def parse_instruction_text(text: str, inherited_country: str | None) -> list[Ins
                 continue  # e.g. "By revising footnote 1 to supplement No. 4"
             if count is None and not seg_names and not re.search(r"\bentit|\bentr", segment, re.I):
                 continue  # "by revising under X the introductory text" is no entity change
+            renames = {
+                _names_in(f"\x00{m.group(2)}\x00", names)[0]: _names_in(
+                    f"\x00{m.group(1)}\x00", names
+                )[0]
+                for m in _RENAME.finditer(segment)
+            }
             out.append(
                 Instruction(
                     action=_action(verb.group(1)),
                     country=country or None,
-                    names=seg_names,
+                    names=[n for n in seg_names if n not in renames.values()],
                     count=count,
                     text=clean(text),
+                    renames=renames,
                 )
             )
     return out

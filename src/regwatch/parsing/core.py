@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -18,10 +19,9 @@ from regwatch.parsing.text import clean, name_key
 
 log = logging.getLogger(__name__)
 
-_STAR_ROW = re.compile(r"^[\s*]*$")
 _PLACEHOLDER = re.compile(r"\[\s*INSERT[^\]\[]{0,160}\]", re.IGNORECASE)
 _SUMMARY_ADDS = re.compile(
-    rf"\badding\s+(?P<n>{COUNT_WORD})\s+(?:[\w'’-]+\s+){{0,2}}?(?:entit(?:y|ies)|persons?)"
+    rf"\badding\s+(?P<n>{COUNT_WORD})\s+(?:[\w'’-]+\s+){{0,2}}?(?P<noun>entit(?:y|ies)|persons?|entr(?:y|ies))"
     rf"(?:\s+under\s+(?P<m>{COUNT_WORD})\s+(?:entries|entry|addresses|destinations))?",
     re.IGNORECASE,
 )
@@ -77,10 +77,12 @@ class Context:
             self.warnings.append(ParseWarning(code, message))
 
 
+@functools.lru_cache(maxsize=4096)
 def _country_key(country: str | None) -> str:
     return re.sub(r"[^A-Z]", "", (country or "").upper())
 
 
+@functools.lru_cache(maxsize=8192)
 def _same_country(a: str | None, b: str | None) -> bool:
     ka, kb = _country_key(a), _country_key(b)
     return bool(ka and kb) and (ka == kb or ka.startswith(kb) or kb.startswith(ka))
@@ -115,6 +117,14 @@ def _resolve_placeholders(text: str, table_page: int | None, ctx: Context) -> st
     return _PLACEHOLDER.sub(repl, text)
 
 
+_STAR_CHARS = frozenset("* \u00a0")
+
+
+def _is_stars(text: str) -> bool:
+    """An empty cell or a '* * *' placeholder row: not an entry."""
+    return set(text) <= _STAR_CHARS
+
+
 def _cell(cells: list[Cell], index: int) -> Cell:
     return cells[index] if index < len(cells) else Cell()
 
@@ -125,13 +135,14 @@ def _table_rows(table: Table, ctx: Context) -> list[TableRow]:
     country: str | None = None
     for row in table.rows:
         texts = [c.text for c in row.cells]
-        if all(_STAR_ROW.match(t) for t in texts):
+        if all(_is_stars(t) for t in texts):
             continue
-        country_text = clean(_cell(row.cells, cols.country).text)
-        if country_text and not _STAR_ROW.match(country_text):
+        country_text = texts[cols.country] if cols.country < len(texts) else ""
+        if country_text and not _is_stars(country_text):
             country = country_text.rstrip(".").strip()
         entity = _cell(row.cells, cols.entity)
-        if entity.is_empty or _STAR_ROW.match(entity.text):
+        entity_text = texts[cols.entity] if cols.entity < len(texts) else ""
+        if _is_stars(entity_text):
             continue
         footnotes: list[str] = []
         for c in row.cells:
@@ -139,7 +150,8 @@ def _table_rows(table: Table, ctx: Context) -> list[TableRow]:
                 if f not in footnotes:
                     footnotes.append(f)
         for c in row.cells:
-            c.lines = [_resolve_placeholders(line, table.first_page, ctx) for line in c.lines]
+            if any("[" in line for line in c.lines):
+                c.lines = [_resolve_placeholders(line, table.first_page, ctx) for line in c.lines]
         requirement = clean(_cell(row.cells, cols.requirement).text) or None
         policy = clean(_cell(row.cells, cols.policy).text) or None
         citations = split_citations(_cell(row.cells, cols.citation).text)
@@ -156,6 +168,35 @@ def _known_names(instructions: list[Instruction], country: str | None) -> list[s
     ]
 
 
+def _similarity(a: str, b: str) -> float:
+    """difflib ratio of the name keys, skipping the slow part when it cannot reach 0.8."""
+    matcher = difflib.SequenceMatcher(None, name_key(a), name_key(b))
+    if matcher.real_quick_ratio() < 0.8 or matcher.quick_ratio() < 0.8:
+        return 0.0  # upper bounds already below the threshold
+    return matcher.ratio()
+
+
+def _force_by_count(group: list[TableRow], mine: list[Instruction], pending: list[str]) -> None:
+    """One revised name left and exactly one row more than the stated additions: a rename."""
+    adds = [i for i in mine if i.action == "add"]
+    if len(pending) != 1 or not adds or any(i.count is None and not i.names for i in adds):
+        return
+    stated = sum(i.count if i.count is not None else len(i.names) for i in adds)
+    stated -= sum(1 for r in group if r.action == "add")
+    free = [r for r in group if r.action is None and r.parts]
+    if len(free) != stated + 1:
+        return
+    name = pending[0]
+    best = max(
+        free,
+        key=lambda r: difflib.SequenceMatcher(
+            None, name_key(name), name_key(r.parts.name if r.parts else "")
+        ).ratio(),
+    )
+    best.action, best.previous_name = "revise", name
+    pending.clear()
+
+
 def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: Context) -> None:
     any_add = any(i.action == "add" for i in instructions)
     any_revise = any(i.action == "revise" for i in instructions)
@@ -168,7 +209,11 @@ def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: 
         mine = [i for i in instructions if i.country is None or _same_country(i.country, country)]
         adds = {name_key(n) for i in mine if i.action == "add" for n in i.names}
         revisions = [n for i in mine if i.action == "revise" for n in i.names]
+        renames = {name_key(new): old for i in mine for new, old in i.renames.items()}
         pending: list[str] = []
+        for r in group:
+            if r.parts and name_key(r.parts.name) in renames:
+                r.action, r.previous_name = "revise", renames[name_key(r.parts.name)]
         for name in revisions:
             hit = next(
                 (
@@ -198,12 +243,7 @@ def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: 
             )
             if hit is None:
                 scored = [
-                    (
-                        difflib.SequenceMatcher(
-                            None, name_key(name), name_key(r.parts.name)
-                        ).ratio(),
-                        k,
-                    )
+                    (_similarity(name, r.parts.name), k)
                     for k, r in enumerate(group)
                     if r.action is None and r.parts
                 ]
@@ -212,6 +252,7 @@ def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: 
             if hit is not None:
                 hit.action, hit.previous_name = "revise", name
                 pending.remove(name)
+        _force_by_count(group, mine, pending)
         for name in pending:
             ctx.warn("revision_not_found", f"revised entry {name!r} ({country}) not in the table")
         has_add = any(i.action == "add" for i in mine)
@@ -270,7 +311,7 @@ def _check_summary(summary: str, rows: list[TableRow], ctx: Context) -> None:
         return
     stated = parse_count(m.group("m") or m.group("n"))
     parsed = sum(1 for r in rows if r.action == "add")
-    if m.group("m") is None:
+    if m.group("m") is None and not m.group("noun").casefold().startswith("entr"):
         parsed = len(
             {(name_key(r.parts.name) if r.parts else "") for r in rows if r.action == "add"}
         )

@@ -8,6 +8,7 @@ inline style (no `<LI>`) must work too, so the rules below only rely on the word
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,15 +51,36 @@ class EntityParts:
     stated_alias_count: int | None = None
 
 
-def _starts_with_name(text: str, name: str) -> bool:
-    if len(text) < len(name):
-        return False
-    head = text[: len(name)]
-    fold = str.maketrans({"“": '"', "”": '"', "’": "'", "‘": "'"})
-    if head.translate(fold).casefold() != name.translate(fold).casefold():
+_NEXT_SEGMENT = re.compile(r",\s+([^,;\n]+)")
+_PERIOD_SPACE = re.compile(r"\.\s+")
+_SEMI_AND = re.compile(r";(?:\s*and\b)?")
+_LEADING_AND = re.compile(r"^\s*and\s+")
+_SEPARATOR = re.compile(r"[,;]\s+")
+_LEADING_PUNCT = re.compile(r"^[\s,;.]+")
+_FOLD = str.maketrans({"“": '"', "”": '"', "’": "'", "‘": "'"})
+
+
+@functools.lru_cache(maxsize=8192)
+def fold(text: str) -> str:
+    """Quote- and case-insensitive form used to find a quoted AMDPAR name in a cell."""
+    return text.translate(_FOLD).lower()
+
+
+def _starts_with_name(text: str, folded_text: str, name: str) -> bool:
+    folded_name = fold(name)
+    if len(folded_name) != len(name) or not folded_text.startswith(folded_name):
         return False
     rest = text[len(name) :]
-    return rest == "" or rest[0] in ",.;\n "
+    return rest == "" or rest[0] in ",;\n" or (rest[0] == "." and rest[1:2] in ("", " ", "\n"))
+
+
+def _extend_with_suffixes(text: str, end: int) -> int:
+    """A quoted old name may stop before ', Co., Ltd.' of the printed name: take those too."""
+    while True:
+        m = _NEXT_SEGMENT.match(text, end)
+        if not m or not _LEGAL_SUFFIX.match(m.group(1).rstrip(".")):
+            return end
+        end = m.end()
 
 
 def _split_name_segments(head: str) -> tuple[str, str]:
@@ -72,12 +94,12 @@ def _split_name_segments(head: str) -> tuple[str, str]:
 
 def _sentence_split(piece: str) -> tuple[str, str]:
     """Split 'Alias Co. Ltd. 300 South Oak Way, Reading' at the period that ends the alias."""
-    for m in re.finditer(r"\.\s+", piece):
+    for m in _PERIOD_SPACE.finditer(piece):
         left, right = piece[: m.start() + 1], piece[m.end() :]
         if not right:
             break
         word = left[:-1].rsplit(" ", 1)[-1].lstrip("(").casefold()
-        if word in _CONTINUATION or re.fullmatch(r"[^\W\d_]", word):
+        if word in _CONTINUATION or (len(word) == 1 and word.isalpha()):
             continue
         next_word = right.split(" ", 1)[0].rstrip(",;")
         if _LEGAL_SUFFIX.match(next_word) or next_word.casefold().startswith(("ltd", "limited")):
@@ -105,8 +127,8 @@ def _pieces(lines: Sequence[str]) -> list[tuple[str, bool, int]]:
 def _split_addresses(texts: Sequence[str]) -> list[str]:
     addresses: list[str] = []
     for text in texts:
-        for part in re.split(r";(?:\s*and\b)?", text):
-            part = strip_list_punctuation(re.sub(r"^\s*and\s+", "", part))
+        for part in _SEMI_AND.split(text):
+            part = strip_list_punctuation(_LEADING_AND.sub("", part))
             if part:
                 addresses.append(part)
     return addresses
@@ -128,9 +150,9 @@ def _inline_aliases(rest: str) -> tuple[list[str], str]:
 def _split_name_segments_until_break(text: str) -> tuple[str, str]:
     """The text up to the first ', ' or '; ' that is not followed by a legal-form suffix."""
     first_line, _, later = text.partition("\n")
-    for m in re.finditer(r"[,;]\s+", first_line):
+    for m in _SEPARATOR.finditer(first_line):
         tail = first_line[m.end() :]
-        next_segment = re.split(r"[,;]\s+", tail, maxsplit=1)[0]
+        next_segment = _SEPARATOR.split(tail, maxsplit=1)[0]
         if m.group(0).startswith(",") and _LEGAL_SUFFIX.match(next_segment.rstrip(".")):
             continue
         rest = tail + ("\n" + later if later else "")
@@ -149,10 +171,11 @@ def split_entity_cell(lines: Sequence[str], known_names: Sequence[str] = ()) -> 
     text = "\n".join(lines)
     name: str | None = None
     search_from = 0
+    folded_text = fold(text) if known_names else ""
     for known in sorted(known_names, key=len, reverse=True):
-        if known and _starts_with_name(text, known):
-            name = text[: len(known)]
-            search_from = len(known)
+        if known and _starts_with_name(text, folded_text, known):
+            search_from = _extend_with_suffixes(text, len(known))
+            name = text[:search_from]
             break
     intro = _INTRO.search(text, search_from)
     if intro is not None and name is None and "\n" in text[: intro.start()]:
@@ -176,7 +199,7 @@ def split_entity_cell(lines: Sequence[str], known_names: Sequence[str] = ()) -> 
         rest = rest_of_head + ("\n" + later if later else "")
     else:
         rest = text[search_from:]
-    rest = re.sub(r"^[\s,;.]+", "", rest)
+    rest = _LEADING_PUNCT.sub("", rest)
     return EntityParts(
         name=strip_list_punctuation(name), addresses=_split_addresses(rest.split("\n"))
     )

@@ -6,10 +6,15 @@ The expected rows keep curly quotes, dashes and diacritics exactly as printed; o
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Every Unicode space the GPO typesetting uses (thin, hair, figure, no-break, ...) plus zero-width.
 _SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
+_BULLET = re.compile(r"^[—–-]\s*")
+_NON_WORD = re.compile(r"[^\w]+")
 
 # Abbreviations whose own period is part of a name ("Co., Ltd.") rather than list punctuation.
 ABBREVIATIONS = frozenset(
@@ -57,6 +62,7 @@ ABBREVIATIONS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=16384)
 def clean(text: str) -> str:
     """Collapse every kind of whitespace to one plain space and trim."""
     return _SPACES.sub(" ", text).strip()
@@ -72,13 +78,13 @@ def ends_with_abbreviation(text: str) -> bool:
     if word in ABBREVIATIONS:
         return True
     # single initials and dotted acronyms: "A.", "U.S.", "S.A."
-    return bool(re.fullmatch(r"(?:[^\W\d_]\.)*[^\W\d_]", word))
+    return bool(_INITIALS.fullmatch(word))
 
 
 def strip_list_punctuation(text: str) -> str:
     """Drop a list item's bullet and separators: leading dash, trailing ';', '; and', '.'."""
     t = clean(text)
-    t = re.sub(r"^[—–-]\s*", "", t) if t[:1] == "—" or t.startswith("- ") else t
+    t = _BULLET.sub("", t) if t[:1] == "—" or t.startswith("- ") else t
     changed = True
     while changed:
         changed = False
@@ -104,8 +110,18 @@ def comparable(text: str | None) -> str | None:
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "`": "'", "´": "'"})
 
 
+@functools.lru_cache(maxsize=16384)
 def name_key(text: str) -> str:
     """A loose key to match names across the AMDPAR and the table (quotes, case, punctuation)."""
     t = clean(text).translate(_QUOTES).casefold()
-    t = re.sub(r"[^\w]+", " ", t)
+    t = _NON_WORD.sub(" ", t)
     return t.strip()
+
+
+def clear_caches() -> None:
+    """Forget memoised strings (benchmarks use it to measure cold parses)."""
+    clean.cache_clear()
+    from regwatch.parsing.entity import fold
+
+    fold.cache_clear()
+    name_key.cache_clear()

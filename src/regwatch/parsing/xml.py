@@ -87,6 +87,9 @@ def _tag(el: etree._Element) -> str:
 
 def _cell(ent: etree._Element) -> Cell:
     """Text lines of an ENT: the head, then one line per LI; SU markers go to footnotes."""
+    if len(ent) == 0:  # fast path: most cells are plain text
+        text = clean(ent.text or "")
+        return Cell(lines=[text] if text else [])
     cell = Cell(lines=[""])
 
     def add(text: str | None) -> None:
@@ -155,23 +158,18 @@ def blocks_from_tree(root: etree._Element) -> DocumentText:
     page: int | None = None
     summary: list[str] = []
     action: list[str] = []
-    skip_until: etree._Element | None = None
-    for el in root.iter():
-        tag = _tag(el)
-        if skip_until is not None:
-            if any(a is skip_until for a in el.iterancestors()):
-                continue
-            skip_until = None
+    # PRTPAGEs inside a table are visited after it too, so the page keeps running correctly.
+    for el in root.iter("PRTPAGE", "AMDPAR", "GPOTABLE", "SUM", "ACT"):
+        tag = el.tag
         if tag == "PRTPAGE":
             page = _page(el, page)
         elif tag == "AMDPAR":
             blocks.append(Amdpar(text=clean(_text(el)), part=_regtext_part(el)))
         elif tag == "GPOTABLE":
-            table, page = _table(el, page)
+            table, _ = _table(el, page)
             blocks.append(table)
-            skip_until = el
         elif tag == "SUM":
             summary.append(clean(" ".join(_text(p) for p in el.iter("P"))))
-        elif tag == "ACT":
+        else:
             action.append(clean(" ".join(_text(p) for p in el.iter("P"))))
     return DocumentText(blocks=blocks, summary=" ".join(summary), action=" ".join(action))
