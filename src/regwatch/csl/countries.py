@@ -95,6 +95,7 @@ _ALIASES: dict[str, str] = {
     "venezuela, bolivarian republic of": "VE", "tanzania, united republic of": "TZ",
     "congo, democratic republic of": "CD", "democratic republic of the congo": "CD",
     "congo": "CG", "west bank": "PS", "gaza": "PS", "palestine": "PS",
+    "crimea (occupied)": "UA", "crimea region of ukraine": "UA", "crimea": "UA",
     "kyrgyz republic": "KG", "slovak republic": "SK", "vatican city": "VA",
 }  # fmt: skip
 

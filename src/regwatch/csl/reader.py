@@ -147,8 +147,8 @@ def _csv_addresses(raw: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     for segment in merged:
         last = segment.rsplit(",", 1)[-1].strip()
         code = last if is_iso_code(last) else None
-        if code is None and segment == last:  # a country on its own: "UK", "Iran"
-            code = to_iso(last)
+        if code is None and segment == last:  # a country on its own: "UK", "Iran", "NM"
+            code = to_iso(last) or (last if re.fullmatch(r"[A-Z]{2,3}", last) else None)
         if code:
             countries.append(code)
         if segment != last or code is None:
@@ -157,10 +157,18 @@ def _csv_addresses(raw: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _split_aliases(raw: object) -> tuple[str, ...]:
-    if isinstance(raw, list):
-        return clean_list(raw)
-    text = clean_text(raw)
-    return clean_list(text.split(";")) if text else ()
+    """Aliases from a JSON list or a "; "-joined CSV cell.
+
+    Some JSON items are themselves several aliases joined by ";" (a source-side error); they
+    are split too, so the JSON and CSV downloads of the same list give the same entries.
+    """
+    items = raw if isinstance(raw, list) else [raw]
+    parts: list[str] = []
+    for item in items:
+        text = clean_text(item)
+        if text:
+            parts.extend(text.split(";"))
+    return clean_list(parts)
 
 
 def to_list_entry(
