@@ -193,7 +193,9 @@ def to_list_entry(
         countries=countries,
         license_requirement=clean_text(record.get("license_requirement")),
         license_review_policy=clean_text(record.get("license_policy")),
-        federal_register_citations=split_citations(clean_text(record.get("federal_register_notice"))),
+        federal_register_citations=split_citations(
+            clean_text(record.get("federal_register_notice"))
+        ),
         start_date=_parse_date(record.get("start_date")),
         source_id=clean_text(record.get("id") or record.get("_id")),
         original=dict(record),
