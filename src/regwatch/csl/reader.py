@@ -118,7 +118,7 @@ def _json_addresses(raw: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
             countries.append(code)
         parts = [item.get(k) for k in ("address", "city", "state", "postal_code")]
         if any(clean_text(p) for p in parts):
-            display = join_address([*parts, code])
+            display = join_address([*parts, item.get("country")])
             if display:
                 displays.append(display)
     return tuple(dict.fromkeys(displays)), tuple(dict.fromkeys(countries))
@@ -146,9 +146,9 @@ def _csv_addresses(raw: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     countries: list[str] = []
     for segment in merged:
         last = segment.rsplit(",", 1)[-1].strip()
-        code = last if is_iso_code(last) else None
-        if code is None and segment == last:  # a country on its own: "UK", "Iran", "NM"
-            code = to_iso(last) or (last if re.fullmatch(r"[A-Z]{2,3}", last) else None)
+        code = last if is_iso_code(last) else to_iso(last)  # "CN", or "CRIMEA (OCCUPIED)"
+        if code is None and segment == last and re.fullmatch(r"[A-Z]{2,3}", last):
+            code = last  # an unknown code on its own ("NM"), kept as the JSON keeps it
         if code:
             countries.append(code)
         if segment != last or code is None:
