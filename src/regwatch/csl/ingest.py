@@ -24,7 +24,7 @@ from regwatch.csl.guard import (
     entry_identity,
     evaluate_drop,
 )
-from regwatch.csl.reader import CslFormat, read_entries
+from regwatch.csl.reader import CslFormat, CslReadResult, read_entries
 from regwatch.csl.reconcile import Finding, FrDocumentRef, ReconciliationReport, reconcile
 from regwatch.models import LIST_NAMES, ListEntry, ListName, SourceName
 from regwatch.warehouse import SnapshotOutcome, Warehouse
@@ -164,12 +164,14 @@ def ingest_csl(
     accept_drop: bool = False,
     max_drop: float = DEFAULT_MAX_DROP,
     fmt: CslFormat | None = None,
+    parsed: CslReadResult | None = None,
 ) -> CslIngestOutcome:
     """Store one official snapshot per BIS list from a CSL download (one transaction).
 
     A list that would lose more than `max_drop` of its entries (or vanish) is stored but held
     (not current) unless `accept_drop`; with `accept_drop`, a held snapshot of the same file is
-    accepted rather than stored twice.
+    accepted rather than stored twice. `parsed` lets a caller read the file before opening
+    the warehouse for writing (the lock is then held only for the load).
     """
     current = _current_snapshots(wh)
     if all(name in current and current[name][1] == content_sha256 for name in LIST_NAMES):
@@ -180,7 +182,7 @@ def ingest_csl(
             content_sha256, as_of, fmt or "json", 0, same, verdict, skipped=True
         )
 
-    result = read_entries(payload_path, fmt=fmt)
+    result = parsed if parsed is not None else read_entries(payload_path, fmt=fmt)
     groups = result.by_list()
     previous: dict[str, list[str]] = {n: _current_identities(wh, n) for n in LIST_NAMES}
     new: dict[str, list[str]] = {n: [entry_identity(e) for e in groups[n]] for n in LIST_NAMES}
@@ -285,6 +287,35 @@ def accept_held_snapshot(
     with wh.transaction():
         wh.accept_snapshot(snapshot_id, recorded_at=recorded_at)
     return _from_snapshot(wh, list_name, snapshot_id, "accepted", drop)
+
+
+PENDING_HOLDS_SQL = """
+SELECT h.snapshot_id, h.list, h.as_of, h.entry_count, h.note, h.recorded_at
+FROM snapshots AS h
+WHERE h.source = 'csl' AND h.status = 'held'
+  AND h.snapshot_id > coalesce((
+        SELECT max(c.snapshot_id) FROM snapshots AS c
+        WHERE c.source = 'csl' AND c.list = h.list AND c.status = 'current'), 0)
+ORDER BY h.list, h.snapshot_id
+"""
+
+
+def pending_holds(wh: Warehouse) -> list[dict[str, Any]]:
+    """Held official snapshots newer than their list's current one (still to be decided).
+
+    An older hold that a later good download superseded is not pending any more.
+    """
+    cursor = wh.con.execute(PENDING_HOLDS_SQL)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def accept_pending(wh: Warehouse, *, recorded_at: dt.datetime) -> list[ListIngest]:
+    """Accept the newest pending hold of every list (`ingest-csl --accept-drop` after a 304)."""
+    newest: dict[str, int] = {}
+    for hold in pending_holds(wh):
+        newest[str(hold["list"])] = int(hold["snapshot_id"])
+    return [accept_held_snapshot(wh, sid, recorded_at=recorded_at) for sid in newest.values()]
 
 
 # --------------------------------------------------------------------------- reconciliation
