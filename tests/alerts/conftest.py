@@ -90,7 +90,7 @@ class Authenticator:
             and data.login.decode() == self.user
             and data.password.decode() == self.password
         )
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
 
 @dataclass
@@ -222,6 +222,7 @@ def ssl_server(tls_material: tuple[Path, Path]) -> Iterator[SmtpServer]:
         handler,
         ssl_context=server_tls_context(tls_material),
         authenticator=Authenticator("alerts", PASSWORD),
+        auth_require_tls=False,  # the whole session is TLS; aiosmtpd does not know that
     )
     try:
         yield SmtpServer(port, handler, cafile=tls_material[0])
