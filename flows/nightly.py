@@ -163,8 +163,9 @@ def nightly(
     )
     context = begin_run_task(settings, request)
     report = RunReport(run_id=context.run_id, since=context.since, until=context.until)
-    logger.info("run %s: %s .. %s into %s", context.run_id, context.since, context.until,
-                settings.db_path)
+    logger.info(
+        "run %s: %s .. %s into %s", context.run_id, context.since, context.until, settings.db_path
+    )
     try:
         network = _network_phase(settings, context, request, report, _transport(demo_data_dir))
         report = load_task(settings, context, request, network, report)
@@ -175,8 +176,12 @@ def nightly(
     for line in report.summary_lines():
         logger.info(line)
     _publish_artifacts(report)
-    return {"run_id": report.run_id, "status": report.status, "exit_code": report.exit_code,
-            "summary": report.summary_lines()}
+    return {
+        "run_id": report.run_id,
+        "status": report.status,
+        "exit_code": report.exit_code,
+        "summary": report.summary_lines(),
+    }
 
 
 def _network_phase(
@@ -233,8 +238,12 @@ def _publish_artifacts(report: RunReport) -> None:
             f"{r['document']} |"
             for r in rows
         ]
-    create_markdown_artifact("\n".join(lines), key="nightly-run-summary",
-                             description=f"run {report.run_id}")
+    create_markdown_artifact(
+        "\n".join(lines), key="nightly-run-summary", description=f"run {report.run_id}"
+    )
     if rows:
-        create_table_artifact(rows, key="nightly-run-designations",
-                              description=f"designations changed by run {report.run_id}")
+        create_table_artifact(
+            rows,
+            key="nightly-run-designations",
+            description=f"designations changed by run {report.run_id}",
+        )

@@ -46,8 +46,11 @@ def start_server() -> subprocess.Popen[bytes]:
 
 def main() -> None:
     server = start_server()
-    print(f"Prefect UI: http://{HOST}:{PORT}  (deployment nightly/regwatch-nightly, cron "
-          f"'{CRON}' {TIMEZONE})", flush=True)
+    print(
+        f"Prefect UI: http://{HOST}:{PORT}  (deployment nightly/regwatch-nightly, cron "
+        f"'{CRON}' {TIMEZONE})",
+        flush=True,
+    )
     try:
         from prefect.schedules import Cron
 

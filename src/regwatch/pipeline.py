@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 import uuid
 import zoneinfo
@@ -50,6 +51,9 @@ DEFAULT_FIRST_SINCE = dt.date(2008, 1, 1)
 FR_TIMEZONE = zoneinfo.ZoneInfo("America/New_York")
 ALL_SOURCES: tuple[SourceName, ...] = ("federal_register", "csl")
 
+HAS_BOTH_SOURCES = """
+SELECT count(DISTINCT source) = 2 FROM snapshots WHERE list = 'entity_list'
+"""
 CHANGES_OF_DOCUMENTS = """
 SELECT document_number, action, country, name, previous_name, effective_date,
        federal_register_citations
@@ -136,6 +140,8 @@ class RunReport:
     alerts_queued: int = 0
     alerts_sent: int = 0
     alerts_detail: str | None = None
+    csl_hold_notice: tuple[str, str, str] | None = None  # (key, subject, body)
+    reconciliation: str | None = None
     new_designations: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     error: str | None = None
@@ -166,6 +172,8 @@ class RunReport:
         if self.csl_status is not None:
             lines.append(f"  screening list: {self.csl_status}")
             lines.extend(f"    {d}" for d in self.csl_details)
+        if self.reconciliation:
+            lines.append(f"  FR vs screening list: {self.reconciliation}")
         lines.append(f"  alerts: {self.alerts_queued} queued, {self.alerts_sent} sent")
         if self.alerts_detail:
             lines.append(f"    {self.alerts_detail}")
@@ -328,10 +336,13 @@ def load(
         _record_payloads(wh, network)
         new_documents = _load_documents(wh, network.documents, report, now=now)
         wh.replay_federal_register(recorded_at=now)
+        csl_changed = False
         if network.csl_payload is not None:
-            _ingest_csl(wh, settings, network.csl_payload, request, report, now=now)
+            csl_changed = _ingest_csl(wh, settings, network.csl_payload, request, report, now=now)
         elif "csl" in request.sources:
             report.csl_status = "unchanged (not modified since last download)"
+        if new_documents or csl_changed:
+            _reconcile(wh, report, now=now)
         _enqueue_alerts(wh, new_documents, network, report, now=now)
         report.new_designations = _changes_of(wh, new_documents)
         _advance_cursors(wh, context, network)
@@ -401,7 +412,8 @@ def _ingest_csl(
     report: RunReport,
     *,
     now: dt.datetime,
-) -> None:
+) -> bool:
+    """Ingest the downloaded list; True when any list got a new (current or held) snapshot."""
     from regwatch.csl.ingest import ingest_csl
 
     outcome = ingest_csl(
@@ -415,6 +427,33 @@ def _ingest_csl(
     )
     report.csl_status = outcome.summary()
     report.csl_details = outcome.detail_lines()
+    if outcome.held:
+        names = ", ".join(h.list for h in outcome.held)
+        report.csl_hold_notice = (
+            payload.sha256,
+            f"regwatch: screening list snapshot held back ({names})",
+            "\n".join(
+                [
+                    "A new consolidated screening list download drops too many entries and "
+                    "was stored but NOT made current.",
+                    *outcome.detail_lines(),
+                    "Accept it with `regwatch ingest-csl --accept-drop` once verified.",
+                ]
+            ),
+        )
+    return any(item.status != "unchanged" for item in outcome.lists)
+
+
+def _reconcile(wh: Warehouse, report: RunReport, *, now: dt.datetime) -> None:
+    """Compare the FR-replayed Entity List with the official one whenever either changed."""
+    from regwatch.csl.ingest import reconcile_warehouse
+
+    if not wh.con.execute(HAS_BOTH_SOURCES).fetchall()[0][0]:
+        return
+    stored = reconcile_warehouse(wh, recorded_at=now)
+    counts = {k: v for k, v in stored.report.counts().items() if v}
+    detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no differences"
+    report.reconciliation = f"as of {stored.as_of}: {detail} (regwatch reconcile shows them)"
 
 
 def _enqueue_alerts(
@@ -425,13 +464,30 @@ def _enqueue_alerts(
     *,
     now: dt.datetime,
 ) -> None:
-    from regwatch.alerts import enqueue_fr_changes, enqueue_upcoming, load_groups
+    from regwatch.alerts import SmtpSettings, enqueue_fr_changes, enqueue_upcoming, groups_from_env
 
-    groups = load_groups()
+    groups = groups_from_env(smtp=SmtpSettings.from_env())
     queued = enqueue_fr_changes(wh.con, new_documents, groups, now=now)
     if network.public_inspection:
         queued += enqueue_upcoming(wh.con, network.public_inspection, groups, now=now)
+    if report.csl_hold_notice is not None:
+        key, subject, body = report.csl_hold_notice
+        queued += enqueue_notice_of_hold(wh, key, subject, body, groups, now=now)
     report.alerts_queued = queued
+
+
+def enqueue_notice_of_hold(
+    wh: Warehouse,
+    key: str,
+    subject: str,
+    body: str,
+    groups: Sequence[Any],
+    *,
+    now: dt.datetime,
+) -> int:
+    from regwatch.alerts import enqueue_notice
+
+    return enqueue_notice(wh.con, "csl_snapshot_held", key, subject, body, groups, now=now)
 
 
 def _advance_cursors(wh: Warehouse, context: RunContext, network: NetworkResult) -> None:
@@ -452,24 +508,54 @@ def _advance_cursors(wh: Warehouse, context: RunContext, network: NetworkResult)
             wh.set_cursor(CSL_LAST_MODIFIED_CURSOR, network.csl_payload.last_modified)
 
 
+def outbox_dir() -> Path:
+    from regwatch.alerts import DEFAULT_OUTBOX_DIR
+
+    return Path(os.environ.get("REGWATCH_OUTBOX_DIR") or DEFAULT_OUTBOX_DIR)
+
+
 def deliver_alerts(settings: Settings, request: RunRequest, report: RunReport) -> RunReport:
-    """Send what the outbox holds (this run's alerts and any left queued by earlier runs)."""
+    """Send what the outbox holds (this run's alerts and any left queued by earlier runs).
+
+    Each outbox step opens the warehouse for a short transaction of its own, so the file is
+    not held while the SMTP server talks.
+    """
     from regwatch import runs
-    from regwatch.alerts import deliver_pending
-    from regwatch.alerts.config import SmtpSettings, outbox_dir
+    from regwatch.alerts import SmtpSettings, deliver_pending
 
     if not request.send_alerts:
         return report
-    smtp = SmtpSettings.from_env()
-    with Warehouse.open(settings.db_path, lock_timeout=settings.lock_timeout_seconds) as wh:
-        delivery = deliver_pending(
-            wh.con, smtp, dry_run=request.email_dry_run, outbox_dir=outbox_dir(), now=_utcnow()
-        )
-        with wh.transaction():
-            runs.set_alerts_sent(wh.con, report.run_id, delivery.sent)
+
+    @contextmanager
+    def connection() -> Iterator[Any]:
+        with Warehouse.open(settings.db_path, lock_timeout=settings.lock_timeout_seconds) as wh:
+            yield wh.con
+
+    delivery = deliver_pending(
+        connection,
+        SmtpSettings.from_env(),
+        dry_run=request.email_dry_run,
+        outbox_dir=outbox_dir(),
+        now=_utcnow(),
+    )
+    with (
+        Warehouse.open(settings.db_path, lock_timeout=settings.lock_timeout_seconds) as wh,
+        wh.transaction(),
+    ):
+        runs.set_alerts_sent(wh.con, report.run_id, delivery.sent)
     report.alerts_sent = delivery.sent
-    report.alerts_detail = delivery.summary()
+    report.alerts_detail = _describe_delivery(delivery)
     return report
+
+
+def _describe_delivery(delivery: Any) -> str:
+    if delivery.mode == "disabled":
+        return f"{delivery.queued} alerts queued: no SMTP host configured (REGWATCH_SMTP_HOST)"
+    if delivery.mode == "dry_run":
+        files = [b.eml_path for b in delivery.batches if b.eml_path]
+        return f"dry run: {len(files)} .eml files written to {outbox_dir()}, nothing sent"
+    text = f"{delivery.emails_sent} emails sent, {delivery.queued} alerts still queued"
+    return text + (f" ({delivery.error})" if delivery.error else "")
 
 
 def record_failure(settings: Settings, report: RunReport, error: BaseException) -> None:

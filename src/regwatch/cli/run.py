@@ -166,6 +166,9 @@ def demo(
     from regwatch.demo import DEFAULT_DEMO_DIR
 
     os.environ.setdefault("REGWATCH_OUTBOX_DIR", str(db.parent / "outbox"))
+    os.environ.setdefault("REGWATCH_ALERT_TO", "compliance-team@example.com")
+    os.environ.setdefault("REGWATCH_ALERT_FROM", "regwatch-demo@example.com")
+    os.environ.setdefault("REGWATCH_REQUESTS_PER_SECOND", "50")  # the demo upstream is local
     try:
         code = execute_run(
             since=dt.date(2021, 1, 1),
