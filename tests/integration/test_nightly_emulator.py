@@ -141,6 +141,19 @@ def test_every_shared_document_loads_as_expected(upstream: str, tmp_path: Path) 
     assert sorted(report.discovered) == numbers
     for number in numbers:
         assert loaded_rows(settings.db_path, number) == expected_rows(number), number
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        # One entity added under six destinations is six entries of the replayed list.
+        sandvine = con.execute(
+            "SELECT count(*) FROM entity_list_as_of(DATE '2024-03-01') "
+            "WHERE source = 'federal_register' AND name = 'Sandvine Incorporated'"
+        ).fetchall()
+        # The 2023 removal took the Institute of Forensic Science off the replayed list.
+        forensic = con.execute(
+            "SELECT count(*) FROM entity_list_as_of(DATE '2023-12-01') "
+            "WHERE source = 'federal_register' AND name LIKE '%Institute of Forensic Science%'"
+        ).fetchall()
+    assert sandvine == [(6,)]
+    assert forensic == [(0,)]
 
 
 def test_malformed_xml_is_quarantined_and_the_rest_loads(

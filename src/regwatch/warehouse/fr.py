@@ -132,6 +132,13 @@ def load_fr_document(
     return status
 
 
+def _stated(change: EntityChange, values: tuple[str, ...]) -> list[str] | None:
+    """A removal prints no table row: what the rule does not state is NULL, not an empty list."""
+    if change.action == "remove" and not values:
+        return None
+    return list(values)
+
+
 def _insert_changes(
     con: duckdb.DuckDBPyConnection,
     document_id: int,
@@ -149,12 +156,12 @@ def _insert_changes(
             "country": c.country,
             "name": c.name,
             "previous_name": c.previous_name,
-            "aliases": list(c.aliases),
-            "addresses": list(c.addresses),
+            "aliases": _stated(c, c.aliases),
+            "addresses": _stated(c, c.addresses),
             "license_requirement": c.license_requirement,
             "license_review_policy": c.license_review_policy,
-            "federal_register_citations": list(c.federal_register_citations),
-            "footnotes": list(c.footnotes),
+            "federal_register_citations": _stated(c, c.federal_register_citations),
+            "footnotes": _stated(c, c.footnotes),
         }
         for i, c in enumerate(changes, start=1)
     ]
@@ -278,12 +285,21 @@ class _Replay:
         elif old is not None:
             self.retired[old.match_key] = key
 
-    def find(self, country: str | None, name: str | None) -> str | None:
+    def find(
+        self, country: str | None, name: str | None, *, same_country: bool = False
+    ) -> str | None:
+        """The live entry of that name; `same_country` forbids the name-only fallback.
+
+        An addition under another destination is a new entry (one entity, several
+        destinations, one row each), so adds must match on country and name.
+        """
         if not name:
             return None
         hits = self.by_match.get((normalize_country(country), normalize_name(name)))
         if hits:
             return hits[0]
+        if same_country:
+            return None
         loose = self.by_name.get(normalize_name(name))
         if loose and len(loose) == 1:
             return loose[0]
@@ -362,7 +378,7 @@ class _Replay:
             self.warnings.append(f"{where}: change without a name ignored")
             return None
         if change.action == "add":
-            key = self.find(change.country, change.name)
+            key = self.find(change.country, change.name, same_country=True)
             if key is not None:
                 self.warnings.append(f"{where}: already on the list; treated as a revision")
         else:
