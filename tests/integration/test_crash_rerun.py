@@ -24,7 +24,7 @@ SNAPSHOT_QUERIES = {
         "SELECT list, source, entry_key, name, country, valid_from, valid_to "
         "FROM entity_versions ORDER BY ALL"
     ),
-    "cursors": "SELECT * FROM cursors ORDER BY ALL",
+    "cursors": "SELECT name, value FROM cursors ORDER BY ALL",
 }
 WINDOW = ["--since", "2019-01-01", "--until", "2024-12-31", "--sources", "federal_register"]
 
