@@ -153,3 +153,11 @@ def test_split_citations(text: str, expected: list[str]) -> None:
 )
 def test_parse_count(word: str, value: int | None) -> None:
     assert parse_count(word) == value
+
+
+def test_single_inline_alias_ended_by_a_sentence() -> None:
+    parts = split_entity_cell(
+        ["Beta Labs, a.k.a. Beta Research Co. Ltd. 12 Main Street, Minsk, Belarus."]
+    )
+    assert parts.aliases == ["Beta Research Co. Ltd."]
+    assert parts.addresses == ["12 Main Street, Minsk, Belarus"]

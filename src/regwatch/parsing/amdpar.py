@@ -53,9 +53,17 @@ _COUNT = re.compile(
 _PLACEHOLDER = "\x00{}\x00"
 # "the entry for “Old” to read “New”" / "... “Old” to “New”": a rename stated in the AMDPAR
 _RENAME = re.compile(
-    r"\x00(\d+)\x00\s*,?\s*(?:(?:so\s+as\s+)?to\s+read|to|as|with\s+the\s+name)\s+\x00(\d+)\x00",
+    r"\x00(\d+)\x00(?:[^\x00;]{0,60}?\b(?:to\s+read|to|as|now)\b|\s*,?\s*with\s+the\s+name)"
+    r"\s+\x00(\d+)\x00",
     re.IGNORECASE,
 )
+_AMEND = re.compile(r"\bamend", re.IGNORECASE)
+
+
+def _supp4_is_subject(body: str) -> bool:
+    """'The Entity List (supplement no. 4 to part 744) is amended': the supplement leads."""
+    m = _SUPP4_ANYWHERE.search(body)
+    return bool(m and m.start() <= 40 and _AMEND.search(body, m.end()))
 
 
 @dataclass(slots=True)
@@ -163,11 +171,9 @@ class Scope:
             return
         if numbered:
             body = text[numbered.end() :]
-            self.active = bool(_SUPP4.match(body)) or bool(
-                _SUPP4_ANYWHERE.search(body[:80]) and re.search(r"\bamend", body[:160], re.I)
-            )
+            self.active = bool(_SUPP4.match(body)) or _supp4_is_subject(body)
             self.parent_country = None
-        elif _SUPP4.match(text) or (_SUPP4_ANYWHERE.search(text[:80]) and _VERB.search(text)):
+        elif not _LETTERED.match(text) and (_SUPP4.match(text) or _supp4_is_subject(text)):
             self.active = True
             self.parent_country = None
         if not self.active:

@@ -19,6 +19,7 @@ from regwatch.parsing.text import clean, name_key
 
 log = logging.getLogger(__name__)
 
+_CORRECTION = re.compile(r"\bcorrecting\s+amendment|;\s*correction\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\[\s*INSERT[^\]\[]{0,160}\]", re.IGNORECASE)
 _SUMMARY_ADDS = re.compile(
     rf"\badding\s+(?P<n>{COUNT_WORD})\s+(?:[\w'’-]+\s+){{0,2}}?(?P<noun>entit(?:y|ies)|persons?|entr(?:y|ies))"
@@ -127,6 +128,12 @@ def _is_stars(text: str) -> bool:
 
 def _cell(cells: list[Cell], index: int) -> Cell:
     return cells[index] if index < len(cells) else Cell()
+
+
+def _is_entity_table(table: Table) -> bool:
+    """Headed tables must have an Entity (or name) column; unheaded ones are trusted."""
+    headings = [h.casefold() for h in table.headings if h]
+    return not headings or any("entit" in h or "name" in h for h in headings)
 
 
 def _table_rows(table: Table, ctx: Context) -> list[TableRow]:
@@ -329,7 +336,7 @@ def build(
     for block in text.blocks:
         if isinstance(block, Amdpar):
             scope.feed(block)
-        elif scope.active:
+        elif scope.active and _is_entity_table(block):
             rows.extend(_table_rows(block, ctx))
     instructions = scope.instructions
     for r in rows:
@@ -341,8 +348,8 @@ def build(
                 f"{p.name!r}: {p.stated_alias_count} aliases stated, {len(p.aliases)} parsed",
             )
     _assign_actions(rows, instructions, ctx)
-    correction = document.is_correction or bool(
-        re.search(r"\bcorrecting\s+amendment", text.action, re.IGNORECASE)
+    correction = document.is_correction or any(
+        _CORRECTION.search(action) for action in (text.action, document.action or "")
     )
     if not correction:
         _check_counts(rows, instructions, ctx)

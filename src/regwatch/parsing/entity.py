@@ -150,13 +150,19 @@ def _inline_aliases(rest: str) -> tuple[list[str], str]:
 def _split_name_segments_until_break(text: str) -> tuple[str, str]:
     """The text up to the first ', ' or '; ' that is not followed by a legal-form suffix."""
     first_line, _, later = text.partition("\n")
+    sentence_end = len(_sentence_split(first_line)[0])  # "Alias Co. Ltd. 5 Main St, City"
     for m in _SEPARATOR.finditer(first_line):
+        if m.start() >= sentence_end:
+            break
         tail = first_line[m.end() :]
         next_segment = _SEPARATOR.split(tail, maxsplit=1)[0]
         if m.group(0).startswith(",") and _LEGAL_SUFFIX.match(next_segment.rstrip(".")):
             continue
         rest = tail + ("\n" + later if later else "")
         return first_line[: m.start()], rest
+    if sentence_end < len(first_line):
+        rest = first_line[sentence_end:].lstrip() + ("\n" + later if later else "")
+        return first_line[:sentence_end], rest
     if later:
         return first_line, later
     alias, address = _sentence_split(first_line)
