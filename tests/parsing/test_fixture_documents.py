@@ -124,7 +124,7 @@ def test_prtpage_inside_a_cell_does_not_split_text(fixtures_fr: Path) -> None:
 def test_correction_is_recognised_from_the_action_line_too(fixtures_fr: Path) -> None:
     from dataclasses import replace
 
-    document = replace(load_document(fixtures_fr, "2021-08166"), correction_of=None)
+    document = replace(load_document(fixtures_fr, "2021-08166"), correction_of=None, action=None)
     data = (fixtures_fr / "xml" / "2021-08166.xml").read_bytes()
     assert [c.action for c in parse_fr_xml(data, document).changes] == ["correct"]
     plain = data.replace(b"Correcting amendment.", b"Final rule.")
