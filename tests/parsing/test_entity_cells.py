@@ -161,3 +161,25 @@ def test_single_inline_alias_ended_by_a_sentence() -> None:
     )
     assert parts.aliases == ["Beta Research Co. Ltd."]
     assert parts.addresses == ["12 Main Street, Minsk, Belarus"]
+
+
+def test_alias_lists_without_dash_bullets() -> None:
+    lines = [
+        "Orion Co., a.k.a., the following two aliases:",
+        "Orion Trading;",
+        "Orion Tech Co. Ltd.",
+        "Minsk, Belarus.",
+    ]
+    parts = split_entity_cell(lines)
+    assert (parts.aliases, parts.addresses) == (
+        ["Orion Trading", "Orion Tech Co. Ltd."],
+        ["Minsk, Belarus"],
+    )
+    inline = [
+        "Orion Co., a.k.a., the following two aliases: Orion Trading; and Orion Tech Co. Ltd. Minsk, Belarus."
+    ]
+    parts = split_entity_cell(inline)
+    assert (parts.aliases, parts.addresses) == (
+        ["Orion Trading", "Orion Tech Co. Ltd."],
+        ["Minsk, Belarus"],
+    )
