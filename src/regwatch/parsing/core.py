@@ -175,6 +175,19 @@ def _known_names(instructions: list[Instruction], country: str | None) -> list[s
     ]
 
 
+_CITED = re.compile(r"(\d{1,3})\s*FR\s*(\d+)")
+
+
+def _cites_earlier(row: TableRow, document: FRDocument) -> bool:
+    """Does the row's citation chain name a rule published before this document?"""
+    own = (document.volume or 0, document.start_page or 0)
+    for citation in row.citations:
+        m = _CITED.match(citation)
+        if m and (int(m.group(1)), int(m.group(2))) < own:
+            return True
+    return False
+
+
 def _similarity(a: str, b: str) -> float:
     """difflib ratio of the name keys, skipping the slow part when it cannot reach 0.8."""
     matcher = difflib.SequenceMatcher(None, name_key(a), name_key(b))
@@ -275,9 +288,17 @@ def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: 
             if any_revise
             else "add"
         )
+        # Unnamed revisions ("revising ... one Pakistani entity") or no instruction at all for
+        # this destination: a row citing an earlier rule is a revision, one citing only this
+        # document is an addition.
+        unnamed_revision = any(i.action == "revise" and not i.names for i in mine)
+        by_citation = (has_add and unnamed_revision) or not (has_add or has_revise)
         for r in group:
             if r.action is None:
-                r.action = default
+                if by_citation and ctx.document.volume is not None:
+                    r.action = "revise" if _cites_earlier(r, ctx.document) else "add"
+                else:
+                    r.action = default
 
 
 def _check_counts(rows: list[TableRow], instructions: list[Instruction], ctx: Context) -> None:
