@@ -134,3 +134,11 @@ def test_supplement_mentioned_late_in_a_section_amendment_is_not_in_scope() -> N
         )
         == []
     )
+
+
+def test_several_destinations_in_one_nested_paragraph() -> None:
+    got = _read(
+        "2. Supplement no. 4 to part 744 is amended: a. Under CHINA, PEOPLE'S REPUBLIC OF, by adding "
+        "an entry for “Alpha Ltd.”; and b. Under RUSSIA, by removing the entry for “OOO Beta”."
+    )
+    assert got == [("add", CHINA, ["Alpha Ltd."], 1), ("remove", "RUSSIA", ["OOO Beta"], None)]

@@ -57,6 +57,7 @@ _RENAME = re.compile(
     r"\s+\x00(\d+)\x00",
     re.IGNORECASE,
 )
+_BY_NEXT = re.compile(r"\s*[,:]?\s*(?:by\b|:)", re.IGNORECASE)
 _AMEND = re.compile(r"\bamend", re.IGNORECASE)
 
 
@@ -114,11 +115,13 @@ def parse_instruction_text(text: str, inherited_country: str | None) -> list[Ins
     hidden, names = _hide_quotes(text)
     verbs = list(_VERB.finditer(hidden))
     unders = list(_UNDER.finditer(hidden))
+    # "Under X, by adding ..." names the country of the verb that follows it
+    leading = {u.start() for u in unders if _BY_NEXT.match(hidden, u.end())}
     out: list[Instruction] = []
     for i, verb in enumerate(verbs):
         start, end = verb.start(), verbs[i + 1].start() if i + 1 < len(verbs) else len(hidden)
         clause = hidden[start:end]
-        inside = [u for u in unders if start <= u.start() < end]
+        inside = [u for u in unders if start <= u.start() < end and u.start() not in leading]
         before = [u for u in unders if u.start() < start]
         if inside:
             cuts = [start] + [u.start() for u in inside[1:]] + [end]
