@@ -111,3 +111,34 @@ def test_rename_to_read() -> None:
     assert ins.renames == {"New Trading Co.": "Old Trading Co."} and ins.names == [
         "New Trading Co."
     ]
+
+
+def test_rename_with_longer_connector_and_entity_list_as_subject() -> None:
+    scope = read_instructions(
+        [
+            Amdpar(
+                "2. The Entity List (supplement no. 4 to part 744) is amended by revising under "
+                "RUSSIA the entry for “OOO Old” to reflect a name change to “OOO New”."
+            )
+        ]
+    )
+    (ins,) = scope.instructions
+    assert (ins.country, ins.renames) == ("RUSSIA", {"OOO New": "OOO Old"})
+
+
+def test_supplement_mentioned_late_in_a_section_amendment_is_not_in_scope() -> None:
+    assert (
+        _read(
+            "2. Section 744.11 is amended by revising paragraph (b) to refer to the entities listed "
+            "in supplement no. 4 to part 744 by adding one entity."
+        )
+        == []
+    )
+
+
+def test_several_destinations_in_one_nested_paragraph() -> None:
+    got = _read(
+        "2. Supplement no. 4 to part 744 is amended: a. Under CHINA, PEOPLE'S REPUBLIC OF, by adding "
+        "an entry for “Alpha Ltd.”; and b. Under RUSSIA, by removing the entry for “OOO Beta”."
+    )
+    assert got == [("add", CHINA, ["Alpha Ltd."], 1), ("remove", "RUSSIA", ["OOO Beta"], None)]

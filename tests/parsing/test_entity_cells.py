@@ -153,3 +153,33 @@ def test_split_citations(text: str, expected: list[str]) -> None:
 )
 def test_parse_count(word: str, value: int | None) -> None:
     assert parse_count(word) == value
+
+
+def test_single_inline_alias_ended_by_a_sentence() -> None:
+    parts = split_entity_cell(
+        ["Beta Labs, a.k.a. Beta Research Co. Ltd. 12 Main Street, Minsk, Belarus."]
+    )
+    assert parts.aliases == ["Beta Research Co. Ltd."]
+    assert parts.addresses == ["12 Main Street, Minsk, Belarus"]
+
+
+def test_alias_lists_without_dash_bullets() -> None:
+    lines = [
+        "Orion Co., a.k.a., the following two aliases:",
+        "Orion Trading;",
+        "Orion Tech Co. Ltd.",
+        "Minsk, Belarus.",
+    ]
+    parts = split_entity_cell(lines)
+    assert (parts.aliases, parts.addresses) == (
+        ["Orion Trading", "Orion Tech Co. Ltd."],
+        ["Minsk, Belarus"],
+    )
+    inline = [
+        "Orion Co., a.k.a., the following two aliases: Orion Trading; and Orion Tech Co. Ltd. Minsk, Belarus."
+    ]
+    parts = split_entity_cell(inline)
+    assert (parts.aliases, parts.addresses) == (
+        ["Orion Trading", "Orion Tech Co. Ltd."],
+        ["Minsk, Belarus"],
+    )

@@ -119,3 +119,21 @@ def test_prtpage_inside_a_cell_does_not_split_text(fixtures_fr: Path) -> None:
         "Wuxi, Jiangsu, China",
         "1 Yinbai Road, Binhu District, Wuxi, Jiangsu, China",
     )
+
+
+def test_correction_is_recognised_from_the_action_line_too(fixtures_fr: Path) -> None:
+    from dataclasses import replace
+
+    document = replace(load_document(fixtures_fr, "2021-08166"), correction_of=None, action=None)
+    data = (fixtures_fr / "xml" / "2021-08166.xml").read_bytes()
+    assert [c.action for c in parse_fr_xml(data, document).changes] == ["correct"]
+    plain = data.replace(b"Correcting amendment.", b"Final rule.")
+    assert [c.action for c in parse_fr_xml(plain, document).changes] == ["revise"]
+
+
+def test_html_without_marked_amendment_paragraphs_still_parses(fixtures_fr: Path) -> None:
+    html = (fixtures_fr / "html" / "2024-20842.html").read_text(encoding="utf-8")
+    unmarked = html.replace(' class="amendment-part"', "").replace('id="p-amd-', 'id="p-x-')
+    document = load_document(fixtures_fr, "2024-20842")
+    parsed = parse_fr_html(unmarked.encode("utf-8"), document)
+    assert parsed.changes == _xml(fixtures_fr, "2024-20842").changes

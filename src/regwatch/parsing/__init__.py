@@ -27,11 +27,11 @@ def _guarded(kind: str, document: FRDocument, data: bytes) -> ParsedDocument:
     number = getattr(document, "document_number", None)
     try:
         if kind == "xml":
-            from regwatch.parsing.xml import blocks_from_tree, load_tree
+            from regwatch.parsing.fr_xml import blocks_from_tree, load_tree
 
             text = blocks_from_tree(load_tree(data, number))
             return build(text, document, "xml")
-        from regwatch.parsing.html import blocks_from_html
+        from regwatch.parsing.fr_html import blocks_from_html
 
         return build(blocks_from_html(data, number), document, "html")
     except ParseError:

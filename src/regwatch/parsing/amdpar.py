@@ -53,9 +53,18 @@ _COUNT = re.compile(
 _PLACEHOLDER = "\x00{}\x00"
 # "the entry for “Old” to read “New”" / "... “Old” to “New”": a rename stated in the AMDPAR
 _RENAME = re.compile(
-    r"\x00(\d+)\x00\s*,?\s*(?:(?:so\s+as\s+)?to\s+read|to|as|with\s+the\s+name)\s+\x00(\d+)\x00",
+    r"\x00(\d+)\x00(?:[^\x00;]{0,60}?\b(?:to\s+read|to|as|now)\b|\s*,?\s*with\s+the\s+name)"
+    r"\s+\x00(\d+)\x00",
     re.IGNORECASE,
 )
+_BY_NEXT = re.compile(r"\s*[,:]?\s*(?:by\b|:)", re.IGNORECASE)
+_AMEND = re.compile(r"\bamend", re.IGNORECASE)
+
+
+def _supp4_is_subject(body: str) -> bool:
+    """'The Entity List (supplement no. 4 to part 744) is amended': the supplement leads."""
+    m = _SUPP4_ANYWHERE.search(body)
+    return bool(m and m.start() <= 40 and _AMEND.search(body, m.end()))
 
 
 @dataclass(slots=True)
@@ -106,11 +115,13 @@ def parse_instruction_text(text: str, inherited_country: str | None) -> list[Ins
     hidden, names = _hide_quotes(text)
     verbs = list(_VERB.finditer(hidden))
     unders = list(_UNDER.finditer(hidden))
+    # "Under X, by adding ..." names the country of the verb that follows it
+    leading = {u.start() for u in unders if _BY_NEXT.match(hidden, u.end())}
     out: list[Instruction] = []
     for i, verb in enumerate(verbs):
         start, end = verb.start(), verbs[i + 1].start() if i + 1 < len(verbs) else len(hidden)
         clause = hidden[start:end]
-        inside = [u for u in unders if start <= u.start() < end]
+        inside = [u for u in unders if start <= u.start() < end and u.start() not in leading]
         before = [u for u in unders if u.start() < start]
         if inside:
             cuts = [start] + [u.start() for u in inside[1:]] + [end]
@@ -163,11 +174,9 @@ class Scope:
             return
         if numbered:
             body = text[numbered.end() :]
-            self.active = bool(_SUPP4.match(body)) or bool(
-                _SUPP4_ANYWHERE.search(body[:80]) and re.search(r"\bamend", body[:160], re.I)
-            )
+            self.active = bool(_SUPP4.match(body)) or _supp4_is_subject(body)
             self.parent_country = None
-        elif _SUPP4.match(text) or (_SUPP4_ANYWHERE.search(text[:80]) and _VERB.search(text)):
+        elif not _LETTERED.match(text) and (_SUPP4.match(text) or _supp4_is_subject(text)):
             self.active = True
             self.parent_country = None
         if not self.active:

@@ -19,6 +19,7 @@ from regwatch.parsing.text import clean, name_key
 
 log = logging.getLogger(__name__)
 
+_CORRECTION = re.compile(r"\bcorrecting\s+amendment|;\s*correction\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\[\s*INSERT[^\]\[]{0,160}\]", re.IGNORECASE)
 _SUMMARY_ADDS = re.compile(
     rf"\badding\s+(?P<n>{COUNT_WORD})\s+(?:[\w'’-]+\s+){{0,2}}?(?P<noun>entit(?:y|ies)|persons?|entr(?:y|ies))"
@@ -129,6 +130,12 @@ def _cell(cells: list[Cell], index: int) -> Cell:
     return cells[index] if index < len(cells) else Cell()
 
 
+def _is_entity_table(table: Table) -> bool:
+    """Headed tables must have an Entity (or name) column; unheaded ones are trusted."""
+    headings = [h.casefold() for h in table.headings if h]
+    return not headings or any("entit" in h or "name" in h for h in headings)
+
+
 def _table_rows(table: Table, ctx: Context) -> list[TableRow]:
     cols = Columns.from_headings(table.headings)
     rows: list[TableRow] = []
@@ -166,6 +173,19 @@ def _known_names(instructions: list[Instruction], country: str | None) -> list[s
         if ins.action != "remove" and (ins.country is None or _same_country(ins.country, country))
         for n in ins.names
     ]
+
+
+_CITED = re.compile(r"(\d{1,3})\s*FR\s*(\d+)")
+
+
+def _cites_earlier(row: TableRow, document: FRDocument) -> bool:
+    """Does the row's citation chain name a rule published before this document?"""
+    own = (document.volume or 0, document.start_page or 0)
+    for citation in row.citations:
+        m = _CITED.match(citation)
+        if m and (int(m.group(1)), int(m.group(2))) < own:
+            return True
+    return False
 
 
 def _similarity(a: str, b: str) -> float:
@@ -268,9 +288,17 @@ def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: 
             if any_revise
             else "add"
         )
+        # Unnamed revisions ("revising ... one Pakistani entity") or no instruction at all for
+        # this destination: a row citing an earlier rule is a revision, one citing only this
+        # document is an addition.
+        unnamed_revision = any(i.action == "revise" and not i.names for i in mine)
+        by_citation = (has_add and unnamed_revision) or not (has_add or has_revise)
         for r in group:
             if r.action is None:
-                r.action = default
+                if by_citation and ctx.document.volume is not None:
+                    r.action = "revise" if _cites_earlier(r, ctx.document) else "add"
+                else:
+                    r.action = default
 
 
 def _check_counts(rows: list[TableRow], instructions: list[Instruction], ctx: Context) -> None:
@@ -329,7 +357,7 @@ def build(
     for block in text.blocks:
         if isinstance(block, Amdpar):
             scope.feed(block)
-        elif scope.active:
+        elif scope.active and _is_entity_table(block):
             rows.extend(_table_rows(block, ctx))
     instructions = scope.instructions
     for r in rows:
@@ -341,8 +369,8 @@ def build(
                 f"{p.name!r}: {p.stated_alias_count} aliases stated, {len(p.aliases)} parsed",
             )
     _assign_actions(rows, instructions, ctx)
-    correction = document.is_correction or bool(
-        re.search(r"\bcorrecting\s+amendment", text.action, re.IGNORECASE)
+    correction = document.is_correction or any(
+        _CORRECTION.search(action) for action in (text.action, document.action or "")
     )
     if not correction:
         _check_counts(rows, instructions, ctx)

@@ -150,13 +150,19 @@ def _inline_aliases(rest: str) -> tuple[list[str], str]:
 def _split_name_segments_until_break(text: str) -> tuple[str, str]:
     """The text up to the first ', ' or '; ' that is not followed by a legal-form suffix."""
     first_line, _, later = text.partition("\n")
+    sentence_end = len(_sentence_split(first_line)[0])  # "Alias Co. Ltd. 5 Main St, City"
     for m in _SEPARATOR.finditer(first_line):
+        if m.start() >= sentence_end:
+            break
         tail = first_line[m.end() :]
         next_segment = _SEPARATOR.split(tail, maxsplit=1)[0]
         if m.group(0).startswith(",") and _LEGAL_SUFFIX.match(next_segment.rstrip(".")):
             continue
         rest = tail + ("\n" + later if later else "")
         return first_line[: m.start()], rest
+    if sentence_end < len(first_line):
+        rest = first_line[sentence_end:].lstrip() + ("\n" + later if later else "")
+        return first_line[:sentence_end], rest
     if later:
         return first_line, later
     alias, address = _sentence_split(first_line)
@@ -205,9 +211,35 @@ def split_entity_cell(lines: Sequence[str], known_names: Sequence[str] = ()) -> 
     )
 
 
+def _undashed(rest: str, parts: EntityParts, count: int) -> None:
+    """'the following two aliases: A; and B. Address' (or one alias per line) without dashes."""
+    aliases: list[str] = []
+    address_texts: list[str] = []
+    for line in (line.strip() for line in rest.split("\n")):
+        if not line:
+            continue
+        if len(aliases) >= count:
+            address_texts.append(line)
+            continue
+        units = [u.strip() for u in _SEMI_AND.split(line) if u.strip()]
+        take = units[: count - len(aliases)]
+        aliases.extend(take)
+        if len(units) > len(take):
+            address_texts.append("; ".join(units[len(take) :]))
+    if aliases and not address_texts:
+        last, address = _sentence_split(aliases[-1])
+        aliases[-1] = last
+        address_texts = [address] if address else []
+    parts.aliases = [strip_list_punctuation(a) for a in aliases]
+    parts.addresses = _split_addresses(address_texts)
+
+
 def _bulleted(rest: str, parts: EntityParts) -> None:
     pieces = _pieces(rest.split("\n"))
     last_bullet = max((i for i, (_, bullet, _) in enumerate(pieces) if bullet), default=-1)
+    if last_bullet == -1 and parts.stated_alias_count:
+        _undashed(rest, parts, parts.stated_alias_count)
+        return
     address_texts: list[str] = []
     for i, (piece, bullet, line_index) in enumerate(pieces):
         if bullet and i < last_bullet:
@@ -222,12 +254,6 @@ def _bulleted(rest: str, parts: EntityParts) -> None:
                 parts.aliases.append(strip_list_punctuation(alias))
                 if address:
                     address_texts.append(address)
-        elif last_bullet == -1 and i == 0 and parts.stated_alias_count:
-            # "the following one alias: Foo. Address" without a dash bullet
-            alias, address = _sentence_split(piece)
-            parts.aliases.append(strip_list_punctuation(alias))
-            if address:
-                address_texts.append(address)
         else:
             address_texts.append(piece)
     parts.addresses = _split_addresses(address_texts)

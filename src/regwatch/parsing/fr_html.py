@@ -21,6 +21,7 @@ _AMD_CLASS = re.compile(r"amd|amendment|amendatory", re.IGNORECASE)
 _LINE_TAGS = frozenset({"br", "li", "p", "div", "ul", "ol"})
 _SKIP = (Comment, Doctype, ProcessingInstruction)
 _HEADING = re.compile(r"^h[1-6]$")
+_LABELLED = re.compile(r"^\s*(?:\d{1,3}|[a-z]{1,5})\.\s+\S")
 
 
 def _is_amdpar(tag: Tag) -> bool:
@@ -113,6 +114,7 @@ def blocks_from_html(data: bytes, document_number: str | None = None) -> Documen
     except Exception as exc:  # bs4 raises assorted errors on undecodable input
         raise ParseError(f"unreadable HTML: {exc!r}", document_number=document_number) from exc
     blocks: list[Block] = []
+    fallback: list[Block] = []  # label-like paragraphs, used when no paragraph is marked AMDPAR
     page: int | None = None
     summary, action = "", ""
     inside: Tag | None = None
@@ -123,6 +125,7 @@ def blocks_from_html(data: bytes, document_number: str | None = None) -> Documen
         if el.name == "table":
             table, page = _table(el, page)
             blocks.append(table)
+            fallback.append(table)
             inside = el
             continue
         marker = _page(el)
@@ -130,6 +133,10 @@ def blocks_from_html(data: bytes, document_number: str | None = None) -> Documen
             page = marker
         if el.name == "p" and _is_amdpar(el):
             blocks.append(Amdpar(text=clean(el.get_text(" ")).replace(" .", ".")))
+        elif el.name == "p":
+            text = clean(el.get_text(" "))
+            if _LABELLED.match(text):
+                fallback.append(Amdpar(text=text.replace(" .", ".")))
         elif _HEADING.match(el.name or ""):
             title = clean(el.get_text(" ")).upper()
             if title.startswith("SUMMARY"):
@@ -138,4 +145,6 @@ def blocks_from_html(data: bytes, document_number: str | None = None) -> Documen
                 action = _section_text(el)
     if not blocks and not soup.find(True):
         raise ParseError("empty HTML document", document_number=document_number)
+    if not any(isinstance(b, Amdpar) for b in blocks):
+        blocks = fallback
     return DocumentText(blocks=blocks, summary=summary, action=action)
