@@ -33,14 +33,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
-from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
 
 from regwatch.alerts.config import SmtpSettings
-from regwatch.alerts.render import build_digest, render_message, subject_for
+from regwatch.alerts.render import SMTP_POLICY, build_digest, render_message, subject_for
 from regwatch.alerts.schema import ensure_outbox
 from regwatch.errors import AlertError
 

@@ -11,7 +11,7 @@ import email.utils
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP as _SMTP
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,10 @@ _SECTION_OF = {
     "remove": "removals",
     "notice": "notices",
 }
+
+# Python folds a subject that does not fit after 'Subject: ' onto a continuation line, which
+# readers then show with a leading space; RFC 5322 allows 998 characters, so do not fold.
+SMTP_POLICY = _SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +124,7 @@ def render_message(
     }
     text = _text_env.get_template("digest.txt.j2").render(context)
     html = _html_env.get_template("digest.html.j2").render(context)
-    msg = EmailMessage(policy=SMTP)
+    msg = EmailMessage(policy=SMTP_POLICY)
     msg["Subject"] = context["subject"]
     msg["From"] = sender
     msg["To"] = ", ".join(recipients)
