@@ -65,7 +65,7 @@ def _read_cursors(settings: Settings) -> tuple[str | None, str | None]:
 
 
 def _download(
-    settings: Settings, etag: str | None, last_modified: str | None
+    settings: Settings, etag: str | None, last_modified: str | None, fmt: str
 ) -> ArchivedPayload | None:
     from regwatch.archive import RawArchive
     from regwatch.sources.csl import CslClient
@@ -74,7 +74,7 @@ def _download(
     archive = RawArchive(settings.resolved_archive_dir)
     with HttpClient(settings) as http:
         payload: ArchivedPayload | None = CslClient(http, settings.csl_base_url, archive).download(
-            etag=etag, last_modified=last_modified
+            fmt=cast("CslFormat", fmt), etag=etag, last_modified=last_modified
         )
         return payload
 
@@ -148,7 +148,8 @@ def ingest_csl_command(
         str | None, typer.Option("--as-of", help="As-of date of the list (default: today).")
     ] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="json or csv (default: from the file).")
+        str | None,
+        typer.Option("--format", help="json or csv (download: json; --file: from the name)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -172,7 +173,7 @@ def ingest_csl_command(
         payload = None
         if file is None:
             etag, last_modified = _read_cursors(settings)
-            payload = _download(settings, etag, last_modified)
+            payload = _download(settings, etag, last_modified, fmt or "json")
             if payload is None:
                 console.print(f"screening list not modified since the last download (ETag {etag})")
         source = _source(file, payload, as_of, day)

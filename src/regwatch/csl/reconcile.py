@@ -220,11 +220,35 @@ def _entry_key(entry: ListEntry) -> str | None:
     return str(key) if key is not None else None
 
 
-def _compare(fr_entries: list[ListEntry], csl_entry: ListEntry) -> list[Finding]:
-    """Field mismatches between the FR entries matched to one CSL entry and that entry."""
+def _later_uningested(
+    fr_entries: list[ListEntry], csl_entry: ListEntry, index: CitationIndex
+) -> list[Citation]:
+    """CSL citations newer than everything the FR side cites, of documents not ingested.
+
+    Such a rule (a later revision) most likely explains a field mismatch: the FR replay cannot
+    know what a document regwatch never loaded changed.
+    """
+    fr_cites = [
+        c for e in fr_entries for c in parse_citations("; ".join(e.federal_register_citations))
+    ]
+    latest = max(fr_cites, default=Citation(0, 0))
+    csl_cites = parse_citations("; ".join(csl_entry.federal_register_citations))
+    return [c for c in csl_cites if c > latest and index.link(c) is None]
+
+
+def _compare(
+    fr_entries: list[ListEntry], csl_entry: ListEntry, index: CitationIndex
+) -> list[Finding]:
+    """Field mismatches between the FR entries matched to one CSL entry and that entry.
+
+    A mismatch is out of scope (`in_scope=False`) when the CSL cites a later FR document
+    regwatch has not ingested; the detail names it.
+    """
     csl_countries = _countries(csl_entry)
     fr_countries = {c for e in fr_entries for c in _countries(e)}
     country = next(iter(sorted(fr_countries & csl_countries)), csl_entry.country)
+    later = _later_uningested(fr_entries, csl_entry, index)
+    explained = f"; the CSL also cites {', '.join(map(str, later))}, not ingested" if later else ""
 
     def finding(
         kind: FindingKind, fr_value: str | None, csl_value: str | None, detail: str
@@ -237,7 +261,8 @@ def _compare(fr_entries: list[ListEntry], csl_entry: ListEntry) -> list[Finding]
             csl_name=csl_entry.name,
             fr_value=fr_value,
             csl_value=csl_value,
-            detail=detail,
+            detail=detail + explained,
+            in_scope=not later,
             fr_entry_key=_entry_key(fr_entries[0]),
             csl_entry_key=_entry_key(csl_entry),
         )
@@ -300,7 +325,7 @@ def reconcile(
         by_csl[m.csl_index].append(m.fr_index)
     for k, fr_indexes in sorted(by_csl.items()):
         matched = [fr[i] for i in fr_indexes]
-        findings.extend(_compare(matched, csl[k]))
+        findings.extend(_compare(matched, csl[k], index))
 
     matched_fr = {m.fr_index for m in matches}
     for i, entry in enumerate(fr):
