@@ -131,11 +131,14 @@ def match_entries(
     retired: dict[tuple[str, str], str],
     incoming: Sequence[EntryState],
     all_keys: Iterable[str],
+    foreign: dict[str, EntryState] | None = None,
 ) -> list[str]:
     """Assign an entry key to each incoming entry (same order), following the module's rule.
 
     `previous`: live key -> state; `retired`: (country, name) match key -> key of a removed entry;
-    `all_keys`: every key ever used for this list (so a fresh key never reuses a retired one).
+    `all_keys`: every key ever used for this list (so a fresh key never reuses a retired one);
+    `foreign`: live entries of the same list from the other source (a new CSL entry adopts the
+    key the FR replay gave the same entity, so the two sources can be compared by key).
     """
     assigned: list[str | None] = [None] * len(incoming)
     free = dict(previous)
@@ -152,24 +155,22 @@ def match_entries(
                 del free[key]
                 break
     # 2. overlapping names/aliases in the same country
-    if free:
-        by_name: dict[tuple[str, str], list[str]] = {}
-        for key, state in free.items():
-            for n in state.names():
-                by_name.setdefault((normalize_country(state.country), n), []).append(key)
-        for i, entry in enumerate(incoming):
-            if assigned[i] is not None:
-                continue
-            country = normalize_country(entry.country)
-            for n in sorted(entry.names()):
-                hit = next((k for k in by_name.get((country, n), ()) if k in free), None)
-                if hit is not None:
-                    assigned[i] = hit
-                    del free[hit]
-                    break
-    # 3. a retired entry coming back; 4. a new key
+    _match_by_names(incoming, assigned, free)
+    # 3. a retired entry coming back; 4. the other source's key; 5. a new key
     taken = set(all_keys)
     live = {k for k in assigned if k is not None}
+    if foreign:
+        adoptable = {k: s for k, s in foreign.items() if k not in taken}
+        exact = {s.match_key: k for k, s in adoptable.items()}
+        for i, entry in enumerate(incoming):
+            if assigned[i] is None and entry.match_key not in retired:
+                hit = exact.get(entry.match_key)
+                if hit is not None and hit in adoptable:
+                    assigned[i] = hit
+                    del adoptable[hit]
+        _match_by_names(incoming, assigned, adoptable)
+        live = {k for k in assigned if k is not None}
+        taken |= live
     result: list[str] = []
     for found, entry in zip(assigned, incoming, strict=True):
         if found is not None:
@@ -184,3 +185,25 @@ def match_entries(
         taken.add(key)
         result.append(key)
     return result
+
+
+def _match_by_names(
+    incoming: Sequence[EntryState], assigned: list[str | None], free: dict[str, EntryState]
+) -> None:
+    """Pair unassigned entries with free keys sharing a normalized name or alias + country."""
+    if not free:
+        return
+    by_name: dict[tuple[str, str], list[str]] = {}
+    for key, state in free.items():
+        for n in state.names():
+            by_name.setdefault((normalize_country(state.country), n), []).append(key)
+    for i, entry in enumerate(incoming):
+        if assigned[i] is not None:
+            continue
+        country = normalize_country(entry.country)
+        for n in sorted(entry.names()):
+            hit = next((k for k in by_name.get((country, n), ()) if k in free), None)
+            if hit is not None:
+                assigned[i] = hit
+                del free[hit]
+                break

@@ -108,7 +108,15 @@ def _plan(
             [list_name, source],
         ).fetchall()
     )
-    keys = match_entries(list_name, previous, retired, states, all_keys)
+    foreign = {
+        str(r["entry_key"]): state_from_row(r)
+        for r in fetch_dicts(
+            con,
+            "SELECT * FROM entity_versions WHERE list = ? AND source <> ? AND to_key IS NULL",
+            [list_name, source],
+        )
+    }
+    keys = match_entries(list_name, previous, retired, states, all_keys, foreign)
     return keys, live
 
 
