@@ -22,6 +22,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 FETCH_LOG = "fetches.jsonl"
+STALE_TMP_SECONDS = 24 * 3600.0
 
 
 def _utcnow() -> dt.datetime:
@@ -58,6 +60,25 @@ class RawArchive:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._log_lock = threading.Lock()
+        self.remove_stale_tmp()
+
+    def remove_stale_tmp(self, max_age_seconds: float = STALE_TMP_SECONDS) -> int:
+        """Delete in-flight files left by a killed process (older than any real download)."""
+        tmp_dir = self.root / "tmp"
+        if not tmp_dir.is_dir():
+            return 0
+        cutoff = time.time() - max_age_seconds
+        removed = 0
+        for part in tmp_dir.glob("put-*.part"):
+            try:
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        if removed:
+            log.info("removed %d stale partial file(s) from %s", removed, tmp_dir)
+        return removed
 
     # -- paths ---------------------------------------------------------------------------
 

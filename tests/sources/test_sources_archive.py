@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,3 +132,17 @@ def test_torn_last_log_line_is_skipped(tmp_path: Path) -> None:
     with archive.fetch_log_path.open("a") as fh:
         fh.write('{"url": "https://a.test/torn", "sha2')
     assert [f["url"] for f in archive.fetches()] == ["https://example.test/a"]
+
+
+def test_stale_partial_files_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    tmp_dir = tmp_path / "tmp"
+    tmp_dir.mkdir()
+    stale, fresh = tmp_dir / "put-old.part", tmp_dir / "put-new.part"
+    stale.write_bytes(b"half a download")
+    fresh.write_bytes(b"someone else's in-flight write")
+    day_ago = time.time() - 25 * 3600
+    os.utime(stale, (day_ago, day_ago))
+
+    RawArchive(tmp_path)
+
+    assert not stale.exists() and fresh.exists()

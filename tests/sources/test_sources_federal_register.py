@@ -208,6 +208,9 @@ def test_search_condition_overrides(tmp_path: Path) -> None:
     q = fake.searches[0]
     assert q.get_list("conditions[type][]") == ["RULE", "PRORULE"]
     assert "conditions[cfr][part]" not in q
+    fake.searches.clear()
+    fr_client(fake, tmp_path).search(dt.date(2020, 1, 1), dt.date(2020, 1, 1), types=["PRORULE"])
+    assert fake.searches[0].get_list("conditions[type][]") == ["PRORULE"]
     assert q["conditions[cfr][title]"] == "15"
 
 

@@ -146,6 +146,14 @@ def test_transport_failures_are_retried(failure: Exception) -> None:
     assert len(script.requests) == 2 and len(clock.sleeps) == 1
 
 
+def test_non_transient_transport_errors_fail_fast_as_source_errors() -> None:
+    script = Script(httpx.TooManyRedirects("redirect loop"))
+    client, clock = make_client(script)
+    with pytest.raises(SourceError, match="TooManyRedirects"):
+        client.get(URL)
+    assert len(script.requests) == 1 and clock.sleeps == []
+
+
 def test_body_shorter_than_content_length_is_retried() -> None:
     script = Script(
         httpx.Response(200, headers={"Content-Length": "100"}, content=b"x" * 10),

@@ -84,19 +84,24 @@ class FederalRegisterClient:
         until: dt.date,
         *,
         per_page: int = MAX_PER_PAGE,
+        types: Sequence[str] | None = None,
         conditions: Mapping[str, ConditionValue] | None = None,
         fields: Sequence[str] = SEARCH_FIELDS,
     ) -> list[dict[str, Any]]:
         """Search results published in ``since..until`` (inclusive), sorted by date and number.
 
+        ``types`` replaces the document types (default ``("RULE",)``; e.g. add ``"PRORULE"``).
         ``conditions`` overrides or adds query conditions by their full parameter name, e.g.
-        ``{"conditions[type][]": ["RULE", "PRORULE"]}``; a value of None drops a default one.
+        ``{"conditions[term]": "entity list"}``; a value of None drops a default one.
         """
         if until < since:
             raise ValueError(f"search range is empty: {since} > {until}")
         if not MIN_PER_PAGE <= per_page <= MAX_PER_PAGE:
             raise ValueError(f"per_page must be in {MIN_PER_PAGE}..{MAX_PER_PAGE}, got {per_page}")
-        merged: dict[str, ConditionValue] = {**DEFAULT_CONDITIONS, **(conditions or {})}
+        merged: dict[str, ConditionValue] = {**DEFAULT_CONDITIONS}
+        if types is not None:
+            merged["conditions[type][]"] = tuple(types)
+        merged.update(conditions or {})
         base_params = _to_params(merged, fields, per_page)
         found: dict[str, dict[str, Any]] = {}
         self._search_range(since, until, base_params, per_page, found)

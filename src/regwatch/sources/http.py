@@ -284,6 +284,8 @@ def _translate_transport_errors(url: str) -> Iterator[None]:
         raise _RetryableError(f"timeout ({type(exc).__name__}) on {url}") from exc
     except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.DecodingError) as exc:
         raise _RetryableError(f"{type(exc).__name__} on {url}: {exc}") from exc
+    except httpx.HTTPError as exc:  # bad URL, redirect loop, unsupported scheme: not transient
+        raise SourceError(f"GET {url} failed ({type(exc).__name__}): {exc}") from exc
 
 
 def _query_params(params: Params | None) -> httpx.QueryParams | None:
