@@ -7,6 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 CSL_ETAG_CURSOR = "csl_etag"
 CSL_LAST_MODIFIED_CURSOR = "csl_last_modified"
 EXIT_HELD = 3  # stored, but held back by the mass-deletion guard
+FR_TIMEZONE = ZoneInfo("America/New_York")  # a download's as-of date is its Washington date
 
 DbOption = Annotated[
     Path | None,
@@ -86,7 +88,8 @@ def _source(
     if file is not None:
         return file, _sha256_file(file), day
     if payload is not None:
-        return Path(payload.path), payload.sha256, day if as_of else payload.fetched_at.date()
+        fetched_day = payload.fetched_at.astimezone(FR_TIMEZONE).date()
+        return Path(payload.path), payload.sha256, day if as_of else fetched_day
     return None
 
 
