@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from regwatch.csl.citations import Citation, parse_citation, parse_citations
@@ -303,6 +303,41 @@ def _compare(
     return findings
 
 
+def _siblings(csl: Sequence[ListEntry], by_csl: dict[int, list[int]]) -> dict[int, list[int]]:
+    """Unmatched official entries with the same normalized name as a matched one.
+
+    The CSL sometimes splits one entity into several records (one per address or per old
+    citation chain); they belong to the matched record's group instead of being reported as
+    missing from the FR replay.
+    """
+    first_by_name: dict[str, int] = {}
+    for k in sorted(by_csl):
+        first_by_name.setdefault(match_key(csl[k].name), k)
+    out: dict[int, list[int]] = defaultdict(list)
+    for j, entry in enumerate(csl):
+        if j in by_csl:
+            continue
+        owner = first_by_name.get(match_key(entry.name))
+        if owner is not None:
+            out[owner].append(j)
+    return out
+
+
+def _merged(entry: ListEntry, others: Sequence[ListEntry]) -> ListEntry:
+    """One official entry with the countries, aliases and citations of its split records."""
+    if not others:
+        return entry
+    group = [entry, *others]
+    return replace(
+        entry,
+        countries=tuple(dict.fromkeys(c for e in group for c in e.countries)),
+        aliases=tuple(dict.fromkeys(a for e in group for a in e.aliases)),
+        federal_register_citations=tuple(
+            dict.fromkeys(c for e in group for c in e.federal_register_citations)
+        ),
+    )
+
+
 def reconcile(
     fr: Sequence[ListEntry],
     csl: Sequence[ListEntry],
@@ -323,9 +358,11 @@ def reconcile(
     by_csl: dict[int, list[int]] = defaultdict(list)
     for m in matches:
         by_csl[m.csl_index].append(m.fr_index)
+    siblings = _siblings(csl, by_csl)
     for k, fr_indexes in sorted(by_csl.items()):
         matched = [fr[i] for i in fr_indexes]
-        findings.extend(_compare(matched, csl[k], index))
+        findings.extend(_compare(matched, _merged(csl[k], [csl[j] for j in siblings[k]]), index))
+    grouped = set(by_csl) | {j for group in siblings.values() for j in group}
 
     matched_fr = {m.fr_index for m in matches}
     for i, entry in enumerate(fr):
@@ -350,7 +387,7 @@ def reconcile(
         for c in cited:
             if index.link(c) is None:
                 uningested[c].append(entry.name)
-        if k in by_csl:
+        if k in grouped:
             continue
         findings.append(
             Finding(
