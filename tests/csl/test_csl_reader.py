@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from regwatch.csl import read_entries
+from regwatch.csl import read_entries, split_citations
 from regwatch.csl.reader import iter_json_records, list_for_source
 from regwatch.errors import ParseError
 from regwatch.models import ListEntry
@@ -230,3 +230,28 @@ def test_reference_extracts_with_full_addresses(shared_dir: Path) -> None:
     assert len(cetc.addresses) == 1 and cetc.addresses[0].endswith("Hebei Province, CN")
     assert cetc.countries == ("CN",)
     assert cetc.start_date == dt.date(2018, 8, 1)
+
+
+def test_legacy_bis_export_matches_a_third_party_parse(shared_dir: Path) -> None:
+    """The 2015 legacy export (one row per address x alias) folds into the same 7 entities,
+    addresses and aliases as the independent parse shipped beside it."""
+    import yaml
+
+    from regwatch.csl.normalize import match_key
+
+    ref = shared_dir / "reference" / "csl"
+    result = read_entries(ref / "bis_entity_list_legacy_export_2015.csv")
+    expected = yaml.safe_load(
+        (ref / "bis_entity_list_legacy_export_2015.parsed.yaml").read_text(encoding="utf-8")
+    )
+    assert len(result) == len(expected) == 7
+    for got, want in zip(result, expected, strict=True):
+        assert got.list == "entity_list"
+        assert got.name == want[":name"]
+        assert got.addresses == tuple(a[":full_address"] for a in want[":addresses"])
+        assert got.countries == tuple(dict.fromkeys(a[":country"] for a in want[":addresses"]))
+        # the export's cp1252 quotes are repaired here and dropped there: compare folded
+        assert [match_key(a) for a in got.aliases] == [match_key(a) for a in want[":alt_names"]]
+        assert got.federal_register_citations == split_citations(want[":federal_register_notice"])
+        assert got.start_date == dt.date.fromisoformat(want[":start_date"])
+        assert got.license_review_policy == want[":license_policy"]

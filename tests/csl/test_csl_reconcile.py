@@ -181,3 +181,18 @@ def test_against_the_shared_fr_documents(shared_dir: Path) -> None:
     assert all(f.fr_value == added[0].license_review_policy for f in policy)
     assert all(f.csl_value != f.fr_value for f in policy)
     assert counts["uningested_citation"] > 100
+
+
+def test_an_entity_split_into_several_official_records_is_one_group() -> None:
+    # The CSL has one record per address for some entities; the FR has one entry.
+    report = reconcile(
+        [fr("Gunther Example", "SOUTH AFRICA", aliases=("G. Example",))],
+        [
+            csl("Gunther Example", "ZA", cites=("75 FR 36516",)),
+            csl("Gunther Example", "ZA", aliases=("G. Example",), cites=("75 FR 36516",)),
+            csl("Other Entity", "ZA"),
+        ],
+    )
+    assert [(f.kind, f.name) for f in report.findings if f.kind != "uningested_citation"] == [
+        ("only_in_csl", "Other Entity")
+    ]

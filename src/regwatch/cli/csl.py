@@ -7,6 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 CSL_ETAG_CURSOR = "csl_etag"
 CSL_LAST_MODIFIED_CURSOR = "csl_last_modified"
 EXIT_HELD = 3  # stored, but held back by the mass-deletion guard
+FR_TIMEZONE = ZoneInfo("America/New_York")  # a download's as-of date is its Washington date
 
 DbOption = Annotated[
     Path | None,
@@ -65,7 +67,7 @@ def _read_cursors(settings: Settings) -> tuple[str | None, str | None]:
 
 
 def _download(
-    settings: Settings, etag: str | None, last_modified: str | None
+    settings: Settings, etag: str | None, last_modified: str | None, fmt: str
 ) -> ArchivedPayload | None:
     from regwatch.archive import RawArchive
     from regwatch.sources.csl import CslClient
@@ -74,7 +76,7 @@ def _download(
     archive = RawArchive(settings.resolved_archive_dir)
     with HttpClient(settings) as http:
         payload: ArchivedPayload | None = CslClient(http, settings.csl_base_url, archive).download(
-            etag=etag, last_modified=last_modified
+            fmt=cast("CslFormat", fmt), etag=etag, last_modified=last_modified
         )
         return payload
 
@@ -86,7 +88,8 @@ def _source(
     if file is not None:
         return file, _sha256_file(file), day
     if payload is not None:
-        return Path(payload.path), payload.sha256, day if as_of else payload.fetched_at.date()
+        fetched_day = payload.fetched_at.astimezone(FR_TIMEZONE).date()
+        return Path(payload.path), payload.sha256, day if as_of else fetched_day
     return None
 
 
@@ -148,7 +151,8 @@ def ingest_csl_command(
         str | None, typer.Option("--as-of", help="As-of date of the list (default: today).")
     ] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="json or csv (default: from the file).")
+        str | None,
+        typer.Option("--format", help="json or csv (download: json; --file: from the name)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -172,7 +176,7 @@ def ingest_csl_command(
         payload = None
         if file is None:
             etag, last_modified = _read_cursors(settings)
-            payload = _download(settings, etag, last_modified)
+            payload = _download(settings, etag, last_modified, fmt or "json")
             if payload is None:
                 console.print(f"screening list not modified since the last download (ETag {etag})")
         source = _source(file, payload, as_of, day)

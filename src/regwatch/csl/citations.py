@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 logger = logging.getLogger(__name__)
@@ -107,8 +108,12 @@ def _skip_issue(tokens: list[_Tok], i: int) -> int:
     return i
 
 
+@lru_cache(maxsize=8192)
 def parse_citations(text: str | None) -> tuple[Citation, ...]:
-    """All citations in a `federal_register_notice` value, in order, without duplicates."""
+    """All citations in a `federal_register_notice` value, in order, without duplicates.
+
+    Cached: the same chains repeat across hundreds of entries of one rule.
+    """
     if not text or not text.strip():
         return ()
     tokens = _tokenize(text)

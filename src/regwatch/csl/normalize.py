@@ -67,12 +67,14 @@ def match_key(value: str | None) -> str:
 def policy_key(value: str | None) -> str:
     """Comparison key for license requirement/policy sentences.
 
-    Case, spacing, the "§ 744.11" vs "§744.11" gap and final punctuation are not meaningful.
+    Case, spacing, the "§ 744.11" vs "§744.11" gap, "; and" vs ";" between clauses and final
+    punctuation are not meaningful.
     """
     if not value:
         return ""
     text = clean_text(value) or ""
     text = text.replace("\u00a7 ", "\u00a7").replace("\u2009", "")
+    text = re.sub(r";\s*and\s+", "; ", text, flags=re.IGNORECASE)
     return re.sub(r"\s+", " ", text).strip(" .;").casefold()
 
 

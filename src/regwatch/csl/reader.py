@@ -171,17 +171,16 @@ def _split_aliases(raw: object) -> tuple[str, ...]:
     return clean_list(parts)
 
 
-def to_list_entry(
-    record: Mapping[str, Any], list_name: ListName, *, fmt: CslFormat
-) -> ListEntry | None:
+def to_list_entry(record: Mapping[str, Any], list_name: ListName) -> ListEntry | None:
     """Normalize one CSL record (JSON object or CSV row); None when it has no name."""
     name = clean_text(record.get("name"))
     if name is None:
         return None
-    if fmt == "json":
-        addresses, countries = _json_addresses(record.get("addresses"))
-    else:
-        addresses, countries = _csv_addresses(record.get("addresses"))
+    raw_addresses = record.get("addresses")
+    if isinstance(raw_addresses, list):  # JSON: structured
+        addresses, countries = _json_addresses(raw_addresses)
+    else:  # CSV: flattened "address, city, state, postal code, country; ..."
+        addresses, countries = _csv_addresses(raw_addresses)
     aliases = tuple(a for a in _split_aliases(record.get("alt_names")) if a != name)
     return ListEntry(
         list=list_name,
@@ -316,12 +315,63 @@ def _detect_format(path: Path) -> CslFormat:
     return "json" if head[:1] in ("{", "[") else "csv"
 
 
-def _iter_csv_records(fh: TextIO) -> Iterator[dict[str, str]]:
+def _iter_csv_records(fh: TextIO) -> Iterator[dict[str, Any]]:
     header = fh.readline()
     delimiter = "\t" if header.count("\t") > header.count(",") else ","
     fh.seek(0)
-    for row in csv.DictReader(fh, delimiter=delimiter):
-        yield {(k or "").strip(): (v or "") for k, v in row.items() if k is not None}
+    rows = (
+        {(k or "").strip(): (v or "") for k, v in row.items() if k is not None}
+        for row in csv.DictReader(fh, delimiter=delimiter)
+    )
+    if "Source List" in header and "Alternate Name" in header:
+        yield from _legacy_records(rows)
+    else:
+        yield from rows
+
+
+# The legacy BIS export repeats an entity once per (address x alternate name).
+_LEGACY_ROW_ONLY = frozenset(
+    {
+        "Address", "City", "State/Province", "Postal Code", "Country", "Address Number",
+        "Address Remarks", "Alternate Number", "Alternate Type", "Alternate Name",
+        "Alternate Remarks",
+    }
+)  # fmt: skip
+
+
+def _legacy_records(rows: Iterator[dict[str, str]]) -> Iterator[dict[str, Any]]:
+    """Fold legacy BIS export rows into CSL-shaped records (one per entity).
+
+    Rows belong to the same entity when every column except the address and alternate-name
+    columns is equal; addresses and aliases are collected in order of appearance.
+    """
+    groups: dict[tuple[tuple[str, str], ...], list[dict[str, str]]] = {}
+    for row in rows:
+        key = tuple(sorted((k, v.strip()) for k, v in row.items() if k not in _LEGACY_ROW_ONLY))
+        groups.setdefault(key, []).append(row)
+    for group in groups.values():
+        first = group[0]
+        addresses: dict[tuple[str, ...], None] = {}
+        for row in group:
+            parts = (row.get("Address", ""), row.get("City", ""), row.get("State/Province", ""),
+                     row.get("Postal Code", ""), row.get("Country", ""))  # fmt: skip
+            if any(p.strip() for p in parts):
+                addresses.setdefault(parts, None)
+        yield {
+            "source": first.get("Source List"),
+            "name": first.get("Name"),
+            "title": first.get("Title"),
+            "addresses": [
+                {"address": a, "city": c, "state": s, "postal_code": p, "country": to_iso(n) or n}
+                for a, c, s, p, n in addresses
+            ],
+            "federal_register_notice": first.get("Federal Register Notice"),
+            "start_date": first.get("Effective Date"),
+            "license_requirement": first.get("License Requirement"),
+            "license_policy": first.get("License Policy"),
+            "alt_names": [r.get("Alternate Name", "") for r in group],
+            "legacy_rows": group,
+        }
 
 
 def read_entries(path: Path, *, fmt: CslFormat | None = None) -> CslReadResult:
@@ -348,7 +398,7 @@ def read_entries(path: Path, *, fmt: CslFormat | None = None) -> CslReadResult:
             if list_name is None:
                 others[str(source)] += 1
                 continue
-            entry = to_list_entry(record, list_name, fmt=fmt)
+            entry = to_list_entry(record, list_name)
             if entry is None:
                 skipped += 1
                 continue

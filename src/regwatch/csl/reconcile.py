@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from regwatch.csl.citations import Citation, parse_citation, parse_citations
@@ -220,11 +220,35 @@ def _entry_key(entry: ListEntry) -> str | None:
     return str(key) if key is not None else None
 
 
-def _compare(fr_entries: list[ListEntry], csl_entry: ListEntry) -> list[Finding]:
-    """Field mismatches between the FR entries matched to one CSL entry and that entry."""
+def _later_uningested(
+    fr_entries: list[ListEntry], csl_entry: ListEntry, index: CitationIndex
+) -> list[Citation]:
+    """CSL citations newer than everything the FR side cites, of documents not ingested.
+
+    Such a rule (a later revision) most likely explains a field mismatch: the FR replay cannot
+    know what a document regwatch never loaded changed.
+    """
+    fr_cites = [
+        c for e in fr_entries for c in parse_citations("; ".join(e.federal_register_citations))
+    ]
+    latest = max(fr_cites, default=Citation(0, 0))
+    csl_cites = parse_citations("; ".join(csl_entry.federal_register_citations))
+    return [c for c in csl_cites if c > latest and index.link(c) is None]
+
+
+def _compare(
+    fr_entries: list[ListEntry], csl_entry: ListEntry, index: CitationIndex
+) -> list[Finding]:
+    """Field mismatches between the FR entries matched to one CSL entry and that entry.
+
+    A mismatch is out of scope (`in_scope=False`) when the CSL cites a later FR document
+    regwatch has not ingested; the detail names it.
+    """
     csl_countries = _countries(csl_entry)
     fr_countries = {c for e in fr_entries for c in _countries(e)}
     country = next(iter(sorted(fr_countries & csl_countries)), csl_entry.country)
+    later = _later_uningested(fr_entries, csl_entry, index)
+    explained = f"; the CSL also cites {', '.join(map(str, later))}, not ingested" if later else ""
 
     def finding(
         kind: FindingKind, fr_value: str | None, csl_value: str | None, detail: str
@@ -237,7 +261,8 @@ def _compare(fr_entries: list[ListEntry], csl_entry: ListEntry) -> list[Finding]
             csl_name=csl_entry.name,
             fr_value=fr_value,
             csl_value=csl_value,
-            detail=detail,
+            detail=detail + explained,
+            in_scope=not later,
             fr_entry_key=_entry_key(fr_entries[0]),
             csl_entry_key=_entry_key(csl_entry),
         )
@@ -278,6 +303,41 @@ def _compare(fr_entries: list[ListEntry], csl_entry: ListEntry) -> list[Finding]
     return findings
 
 
+def _siblings(csl: Sequence[ListEntry], by_csl: dict[int, list[int]]) -> dict[int, list[int]]:
+    """Unmatched official entries with the same normalized name as a matched one.
+
+    The CSL sometimes splits one entity into several records (one per address or per old
+    citation chain); they belong to the matched record's group instead of being reported as
+    missing from the FR replay.
+    """
+    first_by_name: dict[str, int] = {}
+    for k in sorted(by_csl):
+        first_by_name.setdefault(match_key(csl[k].name), k)
+    out: dict[int, list[int]] = defaultdict(list)
+    for j, entry in enumerate(csl):
+        if j in by_csl:
+            continue
+        owner = first_by_name.get(match_key(entry.name))
+        if owner is not None:
+            out[owner].append(j)
+    return out
+
+
+def _merged(entry: ListEntry, others: Sequence[ListEntry]) -> ListEntry:
+    """One official entry with the countries, aliases and citations of its split records."""
+    if not others:
+        return entry
+    group = [entry, *others]
+    return replace(
+        entry,
+        countries=tuple(dict.fromkeys(c for e in group for c in e.countries)),
+        aliases=tuple(dict.fromkeys(a for e in group for a in e.aliases)),
+        federal_register_citations=tuple(
+            dict.fromkeys(c for e in group for c in e.federal_register_citations)
+        ),
+    )
+
+
 def reconcile(
     fr: Sequence[ListEntry],
     csl: Sequence[ListEntry],
@@ -298,9 +358,11 @@ def reconcile(
     by_csl: dict[int, list[int]] = defaultdict(list)
     for m in matches:
         by_csl[m.csl_index].append(m.fr_index)
+    siblings = _siblings(csl, by_csl)
     for k, fr_indexes in sorted(by_csl.items()):
         matched = [fr[i] for i in fr_indexes]
-        findings.extend(_compare(matched, csl[k]))
+        findings.extend(_compare(matched, _merged(csl[k], [csl[j] for j in siblings[k]]), index))
+    grouped = set(by_csl) | {j for group in siblings.values() for j in group}
 
     matched_fr = {m.fr_index for m in matches}
     for i, entry in enumerate(fr):
@@ -325,7 +387,7 @@ def reconcile(
         for c in cited:
             if index.link(c) is None:
                 uningested[c].append(entry.name)
-        if k in by_csl:
+        if k in grouped:
             continue
         findings.append(
             Finding(
