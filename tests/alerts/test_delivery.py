@@ -247,3 +247,12 @@ def test_factory_source_opens_a_connection_per_transaction(
 def test_naive_now_is_rejected(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(AlertError, match="timezone-aware"):
         deliver_pending(con, None, dry_run=True, now=dt.datetime(2026, 1, 1))
+
+
+def test_called_inside_a_transaction_is_an_actionable_error(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    con.execute("BEGIN")
+    with pytest.raises(AlertError, match="not inside a transaction"):
+        deliver_pending(con, None, dry_run=True, now=NOW)
+    con.execute("ROLLBACK")

@@ -166,7 +166,13 @@ def _transaction(source: ConnectionSource) -> Iterator[duckdb.DuckDBPyConnection
 
     @contextmanager
     def run(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("BEGIN TRANSACTION")
+        except duckdb.TransactionException:
+            raise AlertError(
+                "deliver_pending runs its own short transactions: call it after the load "
+                "has committed, not inside a transaction"
+            ) from None
         try:
             yield con
         except BaseException:
