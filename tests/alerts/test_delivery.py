@@ -64,6 +64,12 @@ def test_first_delivery_one_email_per_group_then_nothing(
         "SELECT DISTINCT batch_id FROM alert_outbox WHERE group_name = 'china-desk'"
     ).fetchall()
     assert sent == [(china.message["Message-ID"],)]
+    assert china.message["Auto-Submitted"] == "auto-generated"
+    markdown = report.to_markdown()
+    assert (
+        "2 emails sent, 12 alerts delivered" in markdown
+        and "| china-desk | 2 | 6 | sent |" in markdown
+    )
     assert states(con) == {"sent": 12}
 
     again = deliver_pending(con, smtp_server.settings(), dry_run=False, now=LATER)

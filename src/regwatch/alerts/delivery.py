@@ -148,6 +148,31 @@ class DeliveryReport:
         data["emails_sent"] = self.emails_sent
         return data
 
+    def to_markdown(self) -> str:
+        """A short table for a Prefect markdown artifact (no secrets, no message bodies)."""
+        lines = [
+            f"**Alerts ({self.mode})**: {self.emails_sent} emails sent, {self.sent} alerts "
+            f"delivered, {self.queued} queued, {self.unconfirmed} unconfirmed.",
+        ]
+        if self.error:
+            lines.append(f"\n> {_md(self.error)}")
+        if self.batches:
+            lines += [
+                "",
+                "| group | recipients | alerts | status | subject |",
+                "|---|---|---|---|---|",
+            ]
+            lines += [
+                f"| {_md(b.group)} | {len(b.recipients)} | {b.alerts} | {b.status} "
+                f"| {_md(b.subject)} |"
+                for b in self.batches
+            ]
+        return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
 
 @dataclass(frozen=True, slots=True)
 class _Batch:
