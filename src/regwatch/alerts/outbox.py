@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,9 +108,9 @@ def _date(value: object) -> str | None:
 
 
 def _list(value: object) -> list[str]:
-    if value is None:
+    if not isinstance(value, list | tuple):
         return []
-    return [str(v) for v in value if v not in (None, "")]  # type: ignore[attr-defined]
+    return [str(v) for v in value if v not in (None, "")]
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
@@ -123,7 +123,7 @@ def _fan_out(
     con: duckdb.DuckDBPyConnection,
     alerts: Iterable[Alert],
     groups: Sequence[RecipientGroup],
-    wants: Any,
+    wants: Callable[[RecipientGroup, Alert], bool],
     now: dt.datetime,
 ) -> int:
     """Insert (alert, recipient) rows for every group that wants the alert; return new rows."""
