@@ -60,6 +60,7 @@ class RecordingHandler:
 
     refuse: set[str] = field(default_factory=set)
     messages: list[Received] = field(default_factory=list)
+    data_reply: str | None = None  # e.g. "421 ..." to fail DATA instead of accepting
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: Any
@@ -70,6 +71,8 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.data_reply is not None:
+            return self.data_reply
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
         msg = email.message_from_bytes(raw, policy=email.policy.default)

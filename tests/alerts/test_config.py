@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import pickle
 from pathlib import Path
@@ -73,6 +74,7 @@ def test_password_never_in_repr_str_format_or_logs(caplog: pytest.LogCaptureFixt
     for text in (repr(s), str(s), caplog.text, f"{s.password}", str([s.password])):
         assert PASSWORD not in text
     assert "**********" in repr(s)
+    assert PASSWORD not in repr(dataclasses.asdict(s))
     with pytest.raises(TypeError, match="cannot be pickled"):
         pickle.dumps(s.password)
     assert Secret("x") == Secret("x") and Secret("x") != Secret("y")

@@ -64,6 +64,12 @@ def test_first_delivery_one_email_per_group_then_nothing(
         "SELECT DISTINCT batch_id FROM alert_outbox WHERE group_name = 'china-desk'"
     ).fetchall()
     assert sent == [(china.message["Message-ID"],)]
+    assert china.message["Auto-Submitted"] == "auto-generated"
+    markdown = report.to_markdown()
+    assert (
+        "2 emails sent, 12 alerts delivered" in markdown
+        and "| china-desk | 2 | 6 | sent |" in markdown
+    )
     assert states(con) == {"sent": 12}
 
     again = deliver_pending(con, smtp_server.settings(), dry_run=False, now=LATER)
@@ -247,3 +253,29 @@ def test_factory_source_opens_a_connection_per_transaction(
 def test_naive_now_is_rejected(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(AlertError, match="timezone-aware"):
         deliver_pending(con, None, dry_run=True, now=dt.datetime(2026, 1, 1))
+
+
+def test_called_inside_a_transaction_is_an_actionable_error(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    con.execute("BEGIN")
+    with pytest.raises(AlertError, match="not inside a transaction"):
+        deliver_pending(con, None, dry_run=True, now=NOW)
+    con.execute("ROLLBACK")
+
+
+def test_server_closing_mid_run_leaves_the_rest_queued_for_next_run(
+    con: duckdb.DuckDBPyConnection, fr_docs: list[str], smtp_server: SmtpServer
+) -> None:
+    queue(con, fr_docs)
+    smtp_server.handler.data_reply = "421 4.3.2 service shutting down"
+    report = deliver_pending(con, smtp_server.settings(), dry_run=False, now=NOW)
+    assert [b.status for b in report.batches] == ["failed", "failed"]
+    assert "SMTPDataError" in (report.batches[0].error or "")
+    assert "not attempted" in (report.batches[1].error or "")
+    assert states(con) == {"queued": 12} and smtp_server.messages == []
+    smtp_server.handler.data_reply = None
+    retry = deliver_pending(con, smtp_server.settings(), dry_run=False, now=LATER)
+    assert retry.emails_sent == 2 and states(con) == {"sent": 12}
+    # The retried email keeps the Message-ID of the failed attempt (same content).
+    assert retry.batches[0].message_id == report.batches[0].message_id

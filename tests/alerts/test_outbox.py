@@ -91,7 +91,11 @@ def test_enqueue_runs_inside_the_callers_transaction(
 
 
 def pi_documents() -> list[dict[str, Any]]:
-    data = json.loads((FIXTURES / "public_inspection_current.json").read_text(encoding="utf-8"))
+    data = json.loads(
+        (FIXTURES / "pi_root" / "fr" / "public_inspection" / "current.json").read_text(
+            encoding="utf-8"
+        )
+    )
     return list(data["results"])
 
 

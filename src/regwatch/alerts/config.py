@@ -65,6 +65,12 @@ class Secret:
     def __hash__(self) -> int:
         return hash(("Secret", self._value))
 
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Secret:
+        return self  # immutable; lets dataclasses.asdict(settings) work, still masked
+
     def __reduce__(self) -> Any:
         # Pickling would write the clear text into Prefect results/caches: refuse.
         raise TypeError("Secret values cannot be pickled")

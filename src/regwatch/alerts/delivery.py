@@ -37,11 +37,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from regwatch.alerts.config import SmtpSettings
 from regwatch.alerts.render import SMTP_POLICY, build_digest, render_message, subject_for
 from regwatch.alerts.schema import ensure_outbox
-from regwatch.errors import AlertError
+from regwatch.errors import AlertError, WarehouseError
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,31 @@ class DeliveryReport:
         data["emails_sent"] = self.emails_sent
         return data
 
+    def to_markdown(self) -> str:
+        """A short table for a Prefect markdown artifact (no secrets, no message bodies)."""
+        lines = [
+            f"**Alerts ({self.mode})**: {self.emails_sent} emails sent, {self.sent} alerts "
+            f"delivered, {self.queued} queued, {self.unconfirmed} unconfirmed.",
+        ]
+        if self.error:
+            lines.append(f"\n> {_md(self.error)}")
+        if self.batches:
+            lines += [
+                "",
+                "| group | recipients | alerts | status | subject |",
+                "|---|---|---|---|---|",
+            ]
+            lines += [
+                f"| {_md(b.group)} | {len(b.recipients)} | {b.alerts} | {b.status} "
+                f"| {_md(b.subject)} |"
+                for b in self.batches
+            ]
+        return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
 
 @dataclass(frozen=True, slots=True)
 class _Batch:
@@ -165,7 +191,13 @@ def _transaction(source: ConnectionSource) -> Iterator[duckdb.DuckDBPyConnection
 
     @contextmanager
     def run(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("BEGIN TRANSACTION")
+        except duckdb.TransactionException:
+            raise AlertError(
+                "deliver_pending runs its own short transactions: call it after the load "
+                "has committed, not inside a transaction"
+            ) from None
         try:
             yield con
         except BaseException:
@@ -334,7 +366,29 @@ def _finish(
     now: dt.datetime,
     smtp: SmtpSettings,
 ) -> int:
-    """Record the server's acceptance; refused recipients go back to the queue."""
+    """Record the server's acceptance; refused recipients go back to the queue.
+
+    Retried for a while if the warehouse is briefly locked: giving up here would leave the
+    batch `sending`, and the next run would re-send it.
+    """
+    for attempt in Retrying(
+        retry=retry_if_exception_type((duckdb.IOException, WarehouseError)),
+        wait=wait_exponential(multiplier=0.5, max=8),
+        stop=stop_after_delay(60),
+        reraise=True,
+    ):
+        with attempt:
+            return _record_sent(source, message_id, refused, now, smtp)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _record_sent(
+    source: ConnectionSource,
+    message_id: str,
+    refused: Sequence[str],
+    now: dt.datetime,
+    smtp: SmtpSettings,
+) -> int:
     with _transaction(source) as con:
         sent = len(con.execute(MARK_SENT, [now, message_id, list(refused)]).fetchall())
         if refused:
@@ -409,6 +463,10 @@ def deliver_pending(
         return report
 
     assert smtp is not None
+    if unknown == "hold":
+        for item in recover:
+            _hold(item, report)
+        recover = []
     if not recover and not batches:
         _counts(source, report)
         return report
@@ -432,9 +490,20 @@ def deliver_pending(
             if alive:
                 alive = _recover(source, client, item, smtp, report, now, unknown)
         for batch in batches:
-            if not alive:
-                break
-            alive = _deliver_batch(source, client, batch, smtp, report, now)
+            if alive:
+                alive = _deliver_batch(source, client, batch, smtp, report, now)
+            else:  # not claimed: the rows simply stay queued for the next run
+                report.batches.append(
+                    BatchResult(
+                        _message_id(batch, smtp.sender),
+                        batch.group,
+                        batch.recipients,
+                        subject_for(build_digest(batch.group, batch.payloads)),
+                        len(batch.ids),
+                        "failed",
+                        "not attempted: the SMTP connection was lost earlier in this run",
+                    )
+                )
     finally:
         try:
             client.quit()
@@ -497,6 +566,24 @@ def _preview(
         )
 
 
+def _hold(item: tuple[str, str, str, bytes, tuple[str, ...], int], report: DeliveryReport) -> None:
+    message_id, group, subject, _data, recipients, count = item
+    log.warning(
+        "alert email %s (%s) unconfirmed after an interrupted send: held", message_id, group
+    )
+    report.batches.append(
+        BatchResult(
+            message_id,
+            group,
+            recipients,
+            subject,
+            count,
+            "held",
+            "unconfirmed: a previous send was interrupted",
+        )
+    )
+
+
 def _recover(
     source: ConnectionSource,
     client: smtplib.SMTP,
@@ -506,21 +593,10 @@ def _recover(
     now: dt.datetime,
     unknown: UnknownPolicy,
 ) -> bool:
-    """A batch a crashed sender left in `sending`: re-send the stored bytes, or hold it."""
+    """A batch a crashed sender left in `sending`: re-send the stored bytes, same Message-ID."""
     message_id, group, subject, data, recipients, count = item
     if unknown == "hold":
-        log.warning("alert email %s (%s) unconfirmed after a crash: held", message_id, group)
-        report.batches.append(
-            BatchResult(
-                message_id,
-                group,
-                recipients,
-                subject,
-                count,
-                "held",
-                "unconfirmed: a previous send was interrupted",
-            )
-        )
+        _hold(item, report)
         return True
     log.warning("alert email %s (%s) unconfirmed after a crash: re-sending it", message_id, group)
     with _transaction(source) as con:
@@ -646,7 +722,9 @@ def _smtp_step(
                 BatchResult(message_id, group, recipients, subject, count, "failed", error)
             )
             # A refusal leaves the session usable; a dropped connection or socket error does not.
-            return isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused)
+            if isinstance(exc, smtplib.SMTPResponseException):
+                return exc.smtp_code != 421  # 421: the server is closing the channel
+            return isinstance(exc, smtplib.SMTPRecipientsRefused)
         sent = _finish(source, message_id, sorted(refused), now, smtp)
     finally:
         with _IN_FLIGHT_LOCK:

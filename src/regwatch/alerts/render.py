@@ -131,6 +131,7 @@ def render_message(
     msg["Date"] = email.utils.format_datetime(now.astimezone(dt.UTC))
     msg["Message-ID"] = message_id
     msg["X-Regwatch-Group"] = digest.group
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, no vacation loops
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
     return msg

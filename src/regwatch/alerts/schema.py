@@ -42,8 +42,8 @@ def ensure_outbox(con: duckdb.DuckDBPyConnection) -> None:
     """Create the outbox tables if missing (runs inside the caller's transaction, if any)."""
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'alert_batches'"
-    ).fetchone()
-    if exists and exists[0]:
+    ).fetchall()
+    if exists[0][0]:
         return
     for path in alert_migrations():
         con.execute(path.read_text(encoding="utf-8"))
