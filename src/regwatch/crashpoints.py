@@ -1,7 +1,7 @@
-"""Named crash points for kill -9 tests: `REGWATCH_CRASH_AT=load:before-commit` kills the process there.
+"""Named crash points for kill -9 tests: `REGWATCH_CRASH_AT=<name>` kills the process there.
 
-Timing a SIGKILL from outside cannot reliably land inside a sub-second load; these points make the
-crash-and-rerun tests deterministic. With the variable unset (always, in production) they do nothing.
+Timing a SIGKILL from outside cannot reliably land inside a sub-second load; these points make
+the crash-and-rerun tests deterministic. Unset (always, in production), they do nothing.
 """
 
 from __future__ import annotations
