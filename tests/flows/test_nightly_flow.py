@@ -1,4 +1,4 @@
-"""The Prefect flow itself: tasks run, parses are cached by content hash, artifacts are published."""
+"""The Prefect flow: tasks run, parses are cached by content hash, artifacts are published."""
 
 from __future__ import annotations
 
