@@ -71,7 +71,7 @@ class RunRequest:
     until: dt.date | None = None
     sources: tuple[SourceName, ...] = ALL_SOURCES
     email_dry_run: bool = False
-    send_alerts: bool = True
+    send_alerts: bool = True  # False: queue and send nothing (backfills: history is not news)
     accept_drop: bool = False
     trigger: str = "cli"
 
@@ -343,7 +343,8 @@ def load(
             report.csl_status = "unchanged (not modified since last download)"
         if new_documents or csl_changed:
             _reconcile(wh, report, now=now)
-        _enqueue_alerts(wh, new_documents, network, report, now=now)
+        if request.send_alerts:
+            _enqueue_alerts(wh, new_documents, network, report, now=now)
         report.new_designations = _changes_of(wh, new_documents)
         _advance_cursors(wh, context, network)
         report.status = "partial" if report.quarantined else "succeeded"

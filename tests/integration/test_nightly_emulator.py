@@ -223,3 +223,34 @@ def test_cli_run_through_prefect(upstream: str, tmp_path: Path) -> None:
             "WHERE document_number = '2019-22210' AND action = 'add'"
         ).fetchall()
     assert count == [(28,)]
+
+
+def test_backfill_slices_the_range_and_loads_everything_once(upstream: str, tmp_path: Path) -> None:
+    db = tmp_path / "b.duckdb"
+    env = os.environ | {
+        "REGWATCH_FR_BASE_URL": upstream,
+        "REGWATCH_REQUESTS_PER_SECOND": "200",
+        "REGWATCH_ALERT_TO": "compliance@example.org",
+    }
+    command = [
+        sys.executable, "-m", "regwatch", "backfill", "--since", "2019-01-01",
+        "--until", "2024-12-31", "--slice-days", "730", "--no-prefect", "--db", str(db),
+    ]  # fmt: skip
+    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("backfill slice") == 4  # 730-day slices; the last is 2 days
+    with duckdb.connect(str(db), read_only=True) as con:
+        runs = con.execute(
+            "SELECT trigger, status, since, until FROM runs ORDER BY since"
+        ).fetchall()
+        documents = con.execute("SELECT count(*) FROM fr_documents").fetchall()
+        queued = con.execute("SELECT count(*) FROM alert_outbox").fetchall()
+    assert [(r[0], r[1]) for r in runs] == [("backfill", "succeeded")] * 4
+    assert [str(r[2]) for r in runs] == ["2019-01-01", "2020-12-31", "2022-12-31", "2024-12-30"]
+    assert documents == [(9,)]
+    assert queued == [(0,)]  # history is not news: backfills queue no alerts
+    before = table_counts(db)
+    again = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert again.returncode == 0
+    assert table_counts(db) == before
+    assert again.stdout.count(", 0 new,") == 4

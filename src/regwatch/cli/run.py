@@ -76,6 +76,7 @@ def execute_run(
     no_prefect: bool,
     trigger: str,
     demo_data_dir: Path | None = None,
+    send_alerts: bool = True,
 ) -> int:
     """Run once (the Prefect flow unless --no-prefect), print the summary, return the exit code."""
     settings = Settings.from_env().with_overrides(db_path=db)
@@ -92,6 +93,7 @@ def execute_run(
             until=until,
             sources=tuple(sources),
             email_dry_run=email_dry_run,
+            send_alerts=send_alerts,
             accept_drop=accept_drop,
             trigger=trigger,
         )
@@ -113,6 +115,7 @@ def execute_run(
             sources=sources,
             db_path=str(settings.db_path),
             email_dry_run=email_dry_run,
+            send_alerts=send_alerts,
             accept_drop=accept_drop,
             demo_data_dir=str(demo_data_dir) if demo_data_dir else None,
             trigger=trigger,
@@ -202,8 +205,8 @@ def backfill(
 ) -> None:
     """Fill history with the nightly code, one date slice (one transaction) at a time.
 
-    Alerts are not sent for backfilled documents' slices until the normal nightly run; the
-    screening list is not downloaded (it has no history).
+    Backfills send no alerts (history is not news) and do not download the screening list
+    (it has no history). A failed slice stops the backfill; rerunning it is safe.
     """
     start = since.date()
     end = _date(until) or dt.date.today()
@@ -221,6 +224,7 @@ def backfill(
                 accept_drop=False,
                 no_prefect=no_prefect,
                 trigger="backfill",
+                send_alerts=False,
             )
         except RegwatchError as exc:
             console.print(f"[red]error in slice {start} .. {stop}:[/red] {exc}")
