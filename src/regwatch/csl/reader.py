@@ -1,10 +1,11 @@
-"""Read the consolidated screening list (JSON or CSV) into `ListEntry` rows for the BIS lists.
+"""Read the consolidated screening list into `ListEntry` rows for the four BIS lists.
 
-The JSON download is one object `{"search_performed_at", "sources_used", "results": [...]}`.
-`json.load` of the 22 MB real file peaks at ~110 MB RSS; reading it in 1 MiB chunks and decoding
-one record at a time (`JSONDecoder.raw_decode`) keeps the peak near the size of the BIS records
-actually kept, whatever the file size (see `benchmarks/bench_csl.py`). The CSV is streamed by the
-`csv` module. Only the four BIS lists are kept; other lists are counted, not converted.
+Formats: the JSON download (`{"search_performed_at", "sources_used", "results": [...]}`), the
+CSV/TSV download (addresses and aliases flattened with "; "), and the legacy BIS Entity List
+export (one row per address x alternate name). `json.load` of the 22 MB real file peaks at
+~110 MB RSS; reading it in 1 MiB chunks and decoding one record at a time
+(`JSONDecoder.raw_decode`) peaks at ~53 MB, growing with the BIS records kept rather than the
+file (see `benchmarks/bench_csl.py`). Other lists are counted, not converted.
 """
 
 from __future__ import annotations
