@@ -23,7 +23,12 @@ from typing import Any, Literal, TextIO
 
 from regwatch.csl.citations import split_citations
 from regwatch.csl.countries import is_iso_code, to_iso
-from regwatch.csl.normalize import clean_list, clean_text, join_address
+from regwatch.csl.normalize import (
+    clean_list,
+    clean_text,
+    join_address,
+    split_embedded_aliases,
+)
 from regwatch.errors import ParseError
 from regwatch.models import LIST_NAMES, ListEntry, ListName
 
@@ -182,7 +187,10 @@ def to_list_entry(record: Mapping[str, Any], list_name: ListName) -> ListEntry |
         addresses, countries = _json_addresses(raw_addresses)
     else:  # CSV: flattened "address, city, state, postal code, country; ..."
         addresses, countries = _csv_addresses(raw_addresses)
-    aliases = tuple(a for a in _split_aliases(record.get("alt_names")) if a != name)
+    name, inline = split_embedded_aliases(name)
+    aliases = tuple(
+        a for a in dict.fromkeys([*inline, *_split_aliases(record.get("alt_names"))]) if a != name
+    )
     return ListEntry(
         list=list_name,
         source="csl",
