@@ -280,3 +280,15 @@ def test_inline_alias_in_the_sample_becomes_an_alias() -> None:
     zhou = _by_name(read_entries(SAMPLE_JSON).entries, "ZHENYONG SAMPLE")
     assert zhou.aliases == ("BENNY SAMPLE",)
     assert zhou.original["name"] == "ZHENYONG SAMPLE -AKA- BENNY  SAMPLE"
+
+
+def test_us_addresses_without_a_country_are_recognized_by_state_and_zip(shared_dir: Path) -> None:
+    old = read_entries(shared_dir / "reference" / "csl" / "csl_extract_2019.csv")
+    hernandez = next(e for e in old if e.name == "ADRIAN MANUEL HERNANDEZ")
+    assert hernandez.addresses == ("3037 S. 69TH DRIVE, PHONEIX, AZ, 85043",)
+    assert (hernandez.country, hernandez.countries) == ("US", ("US",))
+    from regwatch.csl.reader import _us_by_state_zip
+
+    assert _us_by_state_zip("1 Main St, Dallas, TX, 75001-1234") == "US"
+    assert _us_by_state_zip("Room 1, Kowloon, HK") is None
+    assert _us_by_state_zip("Calle 1, Madrid, ZZ, 28001") is None  # not a U.S. state

@@ -110,6 +110,24 @@ def _country_code(value: object) -> str | None:
     return to_iso(text) or text
 
 
+_US_STATES = frozenset(
+    {
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+        "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+        "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+        "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR", "GU", "VI",
+    }
+)  # fmt: skip
+_STATE_ZIP = re.compile(r"(?:^|,)\s*([A-Z]{2}),\s*(\d{5})(?:-\d{4})?\s*$")
+
+
+def _us_by_state_zip(text: str) -> str | None:
+    """ "US" for an address ending in a U.S. state code and ZIP ("..., AZ, 85043") without a
+    country: older Denied Persons records leave the country out of U.S. addresses."""
+    m = _STATE_ZIP.search(text)
+    return "US" if m and m.group(1) in _US_STATES else None
+
+
 def _json_addresses(raw: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(display strings, country codes) of the JSON `addresses` list of dicts."""
     displays: list[str] = []
@@ -119,7 +137,9 @@ def _json_addresses(raw: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
     for item in raw:
         if not isinstance(item, Mapping):
             continue
-        code = _country_code(item.get("country"))
+        code = _country_code(item.get("country")) or _us_by_state_zip(
+            f"{item.get('state') or ''}, {item.get('postal_code') or ''}"
+        )
         if code:
             countries.append(code)
         parts = [item.get(k) for k in ("address", "city", "state", "postal_code")]
@@ -155,6 +175,7 @@ def _csv_addresses(raw: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         code = last if is_iso_code(last) else to_iso(last)  # "CN", or "CRIMEA (OCCUPIED)"
         if code is None and segment == last and re.fullmatch(r"[A-Z]{2,3}", last):
             code = last  # an unknown code on its own ("NM"), kept as the JSON keeps it
+        code = code or _us_by_state_zip(segment)
         if code:
             countries.append(code)
         if segment != last or code is None:
