@@ -67,8 +67,8 @@ LIVE_SQL = """
 SELECT version_id, entry_key, name, country, aliases, addresses, countries, license_requirement,
        license_review_policy, federal_register_citations, footnotes, start_date, source_id,
        row_hash, valid_from
-FROM entry_versions
-WHERE list = ? AND source = ? AND recorded_to IS NULL AND to_key IS NULL
+FROM entity_versions
+WHERE list = ? AND source = ? AND to_key IS NULL
 """
 
 RETIRED_SQL = """
@@ -375,7 +375,13 @@ def _store_held(
 
     from regwatch.warehouse.store import VERSION_SCHEMA
 
-    schema = pa.schema([VERSION_SCHEMA.field(c) for c in HELD_COLUMNS])
+    lists = {"aliases", "addresses", "countries", "federal_register_citations", "footnotes"}
+    schema = pa.schema(
+        [
+            pa.field(c, pa.list_(pa.string())) if c in lists else VERSION_SCHEMA.field(c)
+            for c in HELD_COLUMNS
+        ]
+    )
     rows = []
     for key, state in zip(keys, states, strict=True):
         rows.append(

@@ -16,6 +16,15 @@ from regwatch.warehouse.keys import EntryState
 
 _counter = itertools.count()
 
+# List-valued fields are stored packed (see migration 002); the views unpack them.
+LIST_SEPARATOR = "\x1f"
+
+
+def pack(items: Sequence[str]) -> str:
+    """Join list items with the unit separator (empty items dropped, the separator removed)."""
+    return LIST_SEPARATOR.join(i.replace(LIST_SEPARATOR, " ") for i in items if i)
+
+
 _STR = pa.string()
 _STRS = pa.list_(pa.string())
 
@@ -26,13 +35,13 @@ VERSION_SCHEMA = pa.schema(
         ("entry_key", _STR),
         ("country", _STR),
         ("name", _STR),
-        ("aliases", _STRS),
-        ("addresses", _STRS),
-        ("countries", _STRS),
+        ("aliases", _STR),
+        ("addresses", _STR),
+        ("countries", _STR),
         ("license_requirement", _STR),
         ("license_review_policy", _STR),
-        ("federal_register_citations", _STRS),
-        ("footnotes", _STRS),
+        ("federal_register_citations", _STR),
+        ("footnotes", _STR),
         ("start_date", pa.date32()),
         ("source_id", _STR),
         ("row_hash", _STR),
@@ -112,13 +121,13 @@ class Version:
             "entry_key": self.entry_key,
             "country": s.country,
             "name": s.name,
-            "aliases": list(s.aliases),
-            "addresses": list(s.addresses),
-            "countries": list(s.countries),
+            "aliases": pack(s.aliases),
+            "addresses": pack(s.addresses),
+            "countries": pack(s.countries),
             "license_requirement": s.license_requirement,
             "license_review_policy": s.license_review_policy,
-            "federal_register_citations": list(s.federal_register_citations),
-            "footnotes": list(s.footnotes),
+            "federal_register_citations": pack(s.federal_register_citations),
+            "footnotes": pack(s.footnotes),
             "start_date": dt.date.fromisoformat(s.start_date) if s.start_date else None,
             "source_id": s.source_id,
             "row_hash": s.row_hash(),

@@ -9,6 +9,10 @@
 -- Recorded time:  [recorded_from, recorded_to) (when regwatch learned / stopped believing the row);
 --                 closed_at is when valid_to was set (an open version that later ended was, until
 --                 closed_at, known as open), so closing a version in place loses nothing.
+--
+-- List-valued fields of entry_versions are stored packed in one VARCHAR, items separated by
+-- chr(31) (the ASCII unit separator): DuckDB scans LIST columns whole even when a filter keeps
+-- few rows, and diffs only read a few rows. The public views unpack them to VARCHAR[].
 
 CREATE SEQUENCE IF NOT EXISTS snapshot_id_seq START 1;
 CREATE SEQUENCE IF NOT EXISTS entry_version_id_seq START 1;
@@ -41,13 +45,13 @@ CREATE TABLE IF NOT EXISTS entry_versions (
     entry_key                  VARCHAR NOT NULL,
     country                    VARCHAR,
     name                       VARCHAR NOT NULL,
-    aliases                    VARCHAR[],
-    addresses                  VARCHAR[],
-    countries                  VARCHAR[],
+    aliases                    VARCHAR,
+    addresses                  VARCHAR,
+    countries                  VARCHAR,
     license_requirement        VARCHAR,
     license_review_policy      VARCHAR,
-    federal_register_citations VARCHAR[],
-    footnotes                  VARCHAR[],
+    federal_register_citations VARCHAR,
+    footnotes                  VARCHAR,
     start_date                 DATE,
     source_id                  VARCHAR,
     row_hash                   VARCHAR NOT NULL,

@@ -11,12 +11,19 @@ SELECT
     sort_key
 FROM list_snapshots;
 
+-- Packed list (items separated by chr(31), see migration 002) -> VARCHAR[].
+CREATE OR REPLACE MACRO unpack_list(packed) AS
+    CASE WHEN packed IS NULL OR packed = '' THEN CAST([] AS VARCHAR[])
+         ELSE string_split(packed, chr(31)) END;
+
 -- Every version ever recorded, including rows later superseded in recorded time.
 CREATE OR REPLACE VIEW entity_versions_bitemporal AS
 SELECT
-    list, source, entry_key, country, name, aliases, addresses, license_requirement,
-    license_review_policy, federal_register_citations, valid_from, valid_to,
-    footnotes, countries, start_date, source_id,
+    list, source, entry_key, country, name, unpack_list(aliases) AS aliases,
+    unpack_list(addresses) AS addresses, license_requirement, license_review_policy,
+    unpack_list(federal_register_citations) AS federal_register_citations, valid_from,
+    valid_to, unpack_list(footnotes) AS footnotes, unpack_list(countries) AS countries,
+    start_date, source_id,
     start_action AS action, start_document_number AS document_number,
     start_citation AS citation, end_action, end_document_number, end_citation,
     from_snapshot, to_snapshot, from_key, to_key, recorded_from, recorded_to, closed_at,
@@ -31,24 +38,35 @@ SELECT * FROM entity_versions_bitemporal WHERE recorded_to IS NULL;
 CREATE OR REPLACE VIEW entity_list_current AS
 SELECT * FROM entity_versions WHERE to_key IS NULL;
 
--- The entries of one snapshot (current or held).
-CREATE OR REPLACE MACRO entity_list_at(snap) AS TABLE
-SELECT v.*, s.snapshot_id
-FROM entity_versions AS v
-JOIN list_snapshots AS s
-  ON s.snapshot_id = snap AND v.list = s.list AND v.source = s.source
-WHERE s.sort_key IS NOT NULL
-  AND v.from_key <= s.sort_key
-  AND (v.to_key IS NULL OR v.to_key > s.sort_key)
-UNION ALL BY NAME
+-- Entries of held snapshots (the CSL mass-deletion guard), list-shaped.
+CREATE OR REPLACE VIEW held_entries AS
 SELECT
     s.list, s.source, h.entry_key, h.country, h.name, h.aliases, h.addresses,
     h.license_requirement, h.license_review_policy, h.federal_register_citations,
     s.as_of AS valid_from, CAST(NULL AS DATE) AS valid_to, h.footnotes, h.countries,
-    h.start_date, h.source_id, 'held' AS action, h.row_hash, s.snapshot_id
+    h.start_date, h.source_id, 'held' AS action, h.row_hash, h.snapshot_id
 FROM held_snapshot_entries AS h
 JOIN list_snapshots AS s ON s.snapshot_id = h.snapshot_id
-WHERE h.snapshot_id = snap AND s.sort_key IS NULL;
+WHERE s.sort_key IS NULL;
+
+-- Scalar helpers: a snapshot's series and its position (NULL while held).
+CREATE OR REPLACE MACRO snapshot_list(snap) AS
+    (SELECT list FROM list_snapshots WHERE snapshot_id = snap);
+CREATE OR REPLACE MACRO snapshot_source(snap) AS
+    (SELECT source FROM list_snapshots WHERE snapshot_id = snap);
+CREATE OR REPLACE MACRO snapshot_key(snap) AS
+    (SELECT sort_key FROM list_snapshots WHERE snapshot_id = snap);
+
+-- The entries of one snapshot (current or held).
+CREATE OR REPLACE MACRO entity_list_at(snap) AS TABLE
+SELECT v.*, CAST(snap AS BIGINT) AS snapshot_id
+FROM entity_versions AS v
+WHERE v.list = snapshot_list(snap)
+  AND v.source = snapshot_source(snap)
+  AND v.from_key <= snapshot_key(snap)
+  AND (v.to_key IS NULL OR v.to_key > snapshot_key(snap))
+UNION ALL BY NAME
+SELECT * FROM held_entries WHERE snapshot_id = snap;
 
 -- Every list as in force on date d; known_at (a timestamp) answers "as known at that time".
 CREATE OR REPLACE MACRO entity_list_as_of(d, known_at := NULL) AS TABLE
@@ -65,12 +83,49 @@ WHERE v.valid_from <= CAST(d AS DATE)
 -- One row per added / removed / modified entry between two snapshots (any two, even across
 -- sources: entries are matched by list + entry_key).
 CREATE OR REPLACE MACRO entity_diff(from_snapshot_id, to_snapshot_id) AS TABLE
-WITH a AS (SELECT * FROM entity_list_at(from_snapshot_id)),
-     b AS (SELECT * FROM entity_list_at(to_snapshot_id)),
-     a_only AS (SELECT * FROM a WHERE NOT EXISTS (
-                    SELECT 1 FROM b WHERE b.version_id = a.version_id)),
-     b_only AS (SELECT * FROM b WHERE NOT EXISTS (
-                    SELECT 1 FROM a WHERE a.version_id = b.version_id))
+-- A version alive in both snapshots is unchanged, so only the versions alive in exactly one
+-- of them are read: first their row ids from the narrow key columns, then the full rows.
+-- Held entries (no versions) and snapshots of different series are compared in full.
+WITH a_only AS (
+    SELECT
+        list, source, entry_key, country, name, unpack_list(aliases) AS aliases,
+        unpack_list(addresses) AS addresses, license_requirement, license_review_policy,
+        unpack_list(federal_register_citations) AS federal_register_citations, valid_from,
+        valid_to, unpack_list(footnotes) AS footnotes, unpack_list(countries) AS countries,
+        start_document_number AS document_number, row_hash
+    FROM entry_versions
+    WHERE rowid IN (
+        SELECT rowid FROM entry_versions AS v
+        WHERE v.recorded_to IS NULL
+          AND v.list = snapshot_list(from_snapshot_id) AND v.source = snapshot_source(from_snapshot_id)
+          AND v.from_key <= snapshot_key(from_snapshot_id)
+          AND (v.to_key IS NULL OR v.to_key > snapshot_key(from_snapshot_id))
+          AND NOT coalesce(v.list = snapshot_list(to_snapshot_id) AND v.source = snapshot_source(to_snapshot_id)
+                           AND v.from_key <= snapshot_key(to_snapshot_id)
+                           AND (v.to_key IS NULL OR v.to_key > snapshot_key(to_snapshot_id)), false))
+    UNION ALL BY NAME
+    SELECT * FROM held_entries WHERE snapshot_id = from_snapshot_id
+),
+b_only AS (
+    SELECT
+        list, source, entry_key, country, name, unpack_list(aliases) AS aliases,
+        unpack_list(addresses) AS addresses, license_requirement, license_review_policy,
+        unpack_list(federal_register_citations) AS federal_register_citations, valid_from,
+        valid_to, unpack_list(footnotes) AS footnotes, unpack_list(countries) AS countries,
+        start_document_number AS document_number, row_hash
+    FROM entry_versions
+    WHERE rowid IN (
+        SELECT rowid FROM entry_versions AS v
+        WHERE v.recorded_to IS NULL
+          AND v.list = snapshot_list(to_snapshot_id) AND v.source = snapshot_source(to_snapshot_id)
+          AND v.from_key <= snapshot_key(to_snapshot_id)
+          AND (v.to_key IS NULL OR v.to_key > snapshot_key(to_snapshot_id))
+          AND NOT coalesce(v.list = snapshot_list(from_snapshot_id) AND v.source = snapshot_source(from_snapshot_id)
+                           AND v.from_key <= snapshot_key(from_snapshot_id)
+                           AND (v.to_key IS NULL OR v.to_key > snapshot_key(from_snapshot_id)), false))
+    UNION ALL BY NAME
+    SELECT * FROM held_entries WHERE snapshot_id = to_snapshot_id
+)
 SELECT
     CASE WHEN a.entry_key IS NULL THEN 'added'
          WHEN b.entry_key IS NULL THEN 'removed'
@@ -128,12 +183,35 @@ WHERE a.entry_key IS NULL OR b.entry_key IS NULL OR a.row_hash <> b.row_hash;
 
 -- The same between two dates (each list and source compared with itself).
 CREATE OR REPLACE MACRO entity_diff_dates(from_date, to_date) AS TABLE
-WITH a AS (SELECT * FROM entity_list_as_of(from_date)),
-     b AS (SELECT * FROM entity_list_as_of(to_date)),
-     a_only AS (SELECT * FROM a WHERE NOT EXISTS (
-                    SELECT 1 FROM b WHERE b.version_id = a.version_id)),
-     b_only AS (SELECT * FROM b WHERE NOT EXISTS (
-                    SELECT 1 FROM a WHERE a.version_id = b.version_id))
+-- Versions in force on exactly one of the two dates (row ids first, then the full rows).
+WITH a_only AS (
+    SELECT
+        list, source, entry_key, country, name, unpack_list(aliases) AS aliases,
+        unpack_list(addresses) AS addresses, license_requirement, license_review_policy,
+        unpack_list(federal_register_citations) AS federal_register_citations, valid_from,
+        valid_to, unpack_list(footnotes) AS footnotes, unpack_list(countries) AS countries,
+        start_document_number AS document_number, row_hash
+    FROM entry_versions
+    WHERE rowid IN (
+        SELECT rowid FROM entry_versions
+        WHERE recorded_to IS NULL
+          AND valid_from <= CAST(from_date AS DATE) AND (valid_to IS NULL OR valid_to > CAST(from_date AS DATE))
+          AND NOT (valid_from <= CAST(to_date AS DATE) AND (valid_to IS NULL OR valid_to > CAST(to_date AS DATE))))
+),
+b_only AS (
+    SELECT
+        list, source, entry_key, country, name, unpack_list(aliases) AS aliases,
+        unpack_list(addresses) AS addresses, license_requirement, license_review_policy,
+        unpack_list(federal_register_citations) AS federal_register_citations, valid_from,
+        valid_to, unpack_list(footnotes) AS footnotes, unpack_list(countries) AS countries,
+        start_document_number AS document_number, row_hash
+    FROM entry_versions
+    WHERE rowid IN (
+        SELECT rowid FROM entry_versions
+        WHERE recorded_to IS NULL
+          AND valid_from <= CAST(to_date AS DATE) AND (valid_to IS NULL OR valid_to > CAST(to_date AS DATE))
+          AND NOT (valid_from <= CAST(from_date AS DATE) AND (valid_to IS NULL OR valid_to > CAST(from_date AS DATE))))
+)
 SELECT
     CASE WHEN a.entry_key IS NULL THEN 'added'
          WHEN b.entry_key IS NULL THEN 'removed'
