@@ -255,3 +255,40 @@ def test_legacy_bis_export_matches_a_third_party_parse(shared_dir: Path) -> None
         assert got.federal_register_citations == split_citations(want[":federal_register_notice"])
         assert got.start_date == dt.date.fromisoformat(want[":start_date"])
         assert got.license_review_policy == want[":license_policy"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "name", "aliases"),
+    [
+        ("KOLOKOL (AKA: ALDRICH AMES)", "KOLOKOL", ("ALDRICH AMES",)),
+        ("PEARL (A.K.A. NEI-CHIEN CHU) LI", "PEARL LI", ("NEI-CHIEN CHU",)),
+        ("KOW SENG LIM- AKA- ERIC LIM", "KOW SENG LIM", ("ERIC LIM",)),
+        ("JIE LUO -AKA-IVY LUO", "JIE LUO", ("IVY LUO",)),
+        ("Chitron Ltd., a.k.a. Chi-Chung Ltd. (Chitron-Shenzhen)", "Chitron Ltd.",
+         ("Chi-Chung Ltd. (Chitron-Shenzhen)",)),
+        ("Kakadu Akademie GmbH", "Kakadu Akademie GmbH", ()),
+        ("(AKA: NOTHING LEFT)", "(AKA: NOTHING LEFT)", ()),
+    ],
+)  # fmt: skip
+def test_aliases_written_into_names(raw: str, name: str, aliases: tuple[str, ...]) -> None:
+    from regwatch.csl.normalize import split_embedded_aliases
+
+    assert split_embedded_aliases(raw) == (name, aliases)
+
+
+def test_inline_alias_in_the_sample_becomes_an_alias() -> None:
+    zhou = _by_name(read_entries(SAMPLE_JSON).entries, "ZHENYONG SAMPLE")
+    assert zhou.aliases == ("BENNY SAMPLE",)
+    assert zhou.original["name"] == "ZHENYONG SAMPLE -AKA- BENNY  SAMPLE"
+
+
+def test_us_addresses_without_a_country_are_recognized_by_state_and_zip(shared_dir: Path) -> None:
+    old = read_entries(shared_dir / "reference" / "csl" / "csl_extract_2019.csv")
+    hernandez = next(e for e in old if e.name == "ADRIAN MANUEL HERNANDEZ")
+    assert hernandez.addresses == ("3037 S. 69TH DRIVE, PHONEIX, AZ, 85043",)
+    assert (hernandez.country, hernandez.countries) == ("US", ("US",))
+    from regwatch.csl.reader import _us_by_state_zip
+
+    assert _us_by_state_zip("1 Main St, Dallas, TX, 75001-1234") == "US"
+    assert _us_by_state_zip("Room 1, Kowloon, HK") is None
+    assert _us_by_state_zip("Calle 1, Madrid, ZZ, 28001") is None  # not a U.S. state

@@ -127,3 +127,25 @@ def test_findings_are_stored_and_citations_link_to_documents(loaded: Any) -> Non
             "SELECT document_number FROM fr_document_for_citation(85, 51603)"
         ).fetchall()
         assert doc == [("2020-18213",)]
+
+
+def test_the_real_list_is_stored_with_its_84_fr_54002_entries_and_aliases(loaded: Any) -> None:
+    db, _ = loaded
+    with Warehouse.open(db, read_only=True) as wh:
+        total = wh.con.execute(
+            "SELECT count(*) FROM entity_list_current WHERE source = 'csl' AND list = 'entity_list'"
+        ).fetchall()[0][0]
+        rows = wh.con.execute(
+            "SELECT name, aliases FROM entity_list_current WHERE source = 'csl' "
+            "AND list = 'entity_list' AND list_contains(federal_register_citations, '84 FR 54002')"
+        ).fetchall()
+    assert total == 3420
+    assert len(rows) == 26
+    aliases = dict(rows)
+    assert aliases["Hangzhou Hikvision Digital Technology Co., Ltd."] == ["Hikvision"]
+    assert aliases["Yixin Science and Technology Co. Ltd."] == [
+        "Yixin Technology",
+        "Yuxin Technology",
+        "Yuxin Science and Technology",
+        "Ecguard",
+    ]

@@ -183,7 +183,12 @@ def ingest_csl_command(
         parsed = None
         if source is not None:  # parse before taking the write lock
             parsed = read_entries(source[0], fmt=cast("CslFormat | None", fmt))
-        with Warehouse.open(settings.db_path, lock_timeout=settings.lock_timeout_seconds) as wh:
+        read_only = source is None and not accept_drop  # a 304: only report pending holds
+        if read_only and not settings.db_path.exists():
+            raise RegwatchError(f"no warehouse at {settings.db_path} and nothing to ingest")
+        with Warehouse.open(
+            settings.db_path, read_only=read_only, lock_timeout=settings.lock_timeout_seconds
+        ) as wh:
             outcome = None
             accepted: list[Any] = []
             with wh.transaction():

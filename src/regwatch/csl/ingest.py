@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,6 +26,7 @@ from regwatch.csl.guard import (
 )
 from regwatch.csl.reader import CslFormat, CslReadResult, read_entries
 from regwatch.csl.reconcile import Finding, FrDocumentRef, ReconciliationReport, reconcile
+from regwatch.errors import WarehouseError
 from regwatch.models import LIST_NAMES, ListEntry, ListName, SourceName
 from regwatch.warehouse import SnapshotOutcome, Warehouse
 
@@ -276,8 +277,6 @@ def accept_held_snapshot(
     rows = wh.con.execute(
         "SELECT list, status, entry_count FROM snapshots WHERE snapshot_id = ?", [snapshot_id]
     ).fetchall()
-    from regwatch.errors import WarehouseError
-
     if not rows:
         raise WarehouseError(f"no snapshot {snapshot_id}; list them with the `snapshots` view")
     list_name, status, count = rows[0]
@@ -346,10 +345,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 
 @dataclass(frozen=True, slots=True)
 class StoredReconciliation:
+    """A reconciliation report and where it was stored (run_id None: not stored)."""
+
     run_id: int | None
     as_of: dt.date
     report: ReconciliationReport
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def default_as_of(wh: Warehouse) -> dt.date:

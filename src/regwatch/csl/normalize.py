@@ -82,3 +82,33 @@ def join_address(parts: Iterable[str | None]) -> str | None:
     """One display string for an address's parts, skipping empty ones."""
     cleaned = [c for c in (clean_text(p) for p in parts) if c]
     return ", ".join(cleaned) or None
+
+
+_PAREN_AKA = re.compile(r"\s*\(\s*A\.?K\.?A\.?\s*:?\s*([^)]+)\)\s*", re.IGNORECASE)
+_DASH_AKA = re.compile(r"\s*-\s*AKA\s*-\s*", re.IGNORECASE)
+_COMMA_AKA = re.compile(r",\s*a\.k\.a\.?,?\s+", re.IGNORECASE)
+
+
+def split_embedded_aliases(name: str) -> tuple[str, tuple[str, ...]]:
+    """Move aliases written into a name out of it.
+
+    Older Denied Persons records carry them inline: "JIE LUO -AKA- IVY LUO",
+    "KOLOKOL (AKA: ALDRICH AMES)", "PEARL (A.K.A. NEI-CHIEN CHU) LI" (-> "PEARL LI"), and one
+    Entity List record "X Ltd., a.k.a. Y". The official string stays in `ListEntry.original`.
+    """
+    aliases: list[str] = []
+
+    def take(match: re.Match[str]) -> str:
+        aliases.append(match.group(1))
+        return " "
+
+    text = _PAREN_AKA.sub(take, name)
+    for pattern in (_DASH_AKA, _COMMA_AKA):
+        parts = pattern.split(text)
+        if len(parts) > 1:
+            text, aliases[:0] = parts[0], parts[1:]
+            break
+    cleaned = clean_text(text)
+    if not cleaned:
+        return name, ()
+    return cleaned, clean_list(aliases)

@@ -1,10 +1,11 @@
-"""Read the consolidated screening list (JSON or CSV) into `ListEntry` rows for the BIS lists.
+"""Read the consolidated screening list into `ListEntry` rows for the four BIS lists.
 
-The JSON download is one object `{"search_performed_at", "sources_used", "results": [...]}`.
-`json.load` of the 22 MB real file peaks at ~110 MB RSS; reading it in 1 MiB chunks and decoding
-one record at a time (`JSONDecoder.raw_decode`) keeps the peak near the size of the BIS records
-actually kept, whatever the file size (see `benchmarks/bench_csl.py`). The CSV is streamed by the
-`csv` module. Only the four BIS lists are kept; other lists are counted, not converted.
+Formats: the JSON download (`{"search_performed_at", "sources_used", "results": [...]}`), the
+CSV/TSV download (addresses and aliases flattened with "; "), and the legacy BIS Entity List
+export (one row per address x alternate name). `json.load` of the 22 MB real file peaks at
+~110 MB RSS; reading it in 1 MiB chunks and decoding one record at a time
+(`JSONDecoder.raw_decode`) peaks at ~53 MB, growing with the BIS records kept rather than the
+file (see `benchmarks/bench_csl.py`). Other lists are counted, not converted.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from typing import Any, Literal, TextIO
 
 from regwatch.csl.citations import split_citations
 from regwatch.csl.countries import is_iso_code, to_iso
-from regwatch.csl.normalize import clean_list, clean_text, join_address
+from regwatch.csl.normalize import (
+    clean_list,
+    clean_text,
+    join_address,
+    split_embedded_aliases,
+)
 from regwatch.errors import ParseError
 from regwatch.models import LIST_NAMES, ListEntry, ListName
 
@@ -104,6 +110,24 @@ def _country_code(value: object) -> str | None:
     return to_iso(text) or text
 
 
+_US_STATES = frozenset(
+    {
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+        "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+        "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+        "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR", "GU", "VI",
+    }
+)  # fmt: skip
+_STATE_ZIP = re.compile(r"(?:^|,)\s*([A-Z]{2}),\s*(\d{5})(?:-\d{4})?\s*$")
+
+
+def _us_by_state_zip(text: str) -> str | None:
+    """ "US" for an address ending in a U.S. state code and ZIP ("..., AZ, 85043") without a
+    country: older Denied Persons records leave the country out of U.S. addresses."""
+    m = _STATE_ZIP.search(text)
+    return "US" if m and m.group(1) in _US_STATES else None
+
+
 def _json_addresses(raw: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(display strings, country codes) of the JSON `addresses` list of dicts."""
     displays: list[str] = []
@@ -113,7 +137,9 @@ def _json_addresses(raw: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
     for item in raw:
         if not isinstance(item, Mapping):
             continue
-        code = _country_code(item.get("country"))
+        code = _country_code(item.get("country")) or _us_by_state_zip(
+            f"{item.get('state') or ''}, {item.get('postal_code') or ''}"
+        )
         if code:
             countries.append(code)
         parts = [item.get(k) for k in ("address", "city", "state", "postal_code")]
@@ -149,6 +175,7 @@ def _csv_addresses(raw: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         code = last if is_iso_code(last) else to_iso(last)  # "CN", or "CRIMEA (OCCUPIED)"
         if code is None and segment == last and re.fullmatch(r"[A-Z]{2,3}", last):
             code = last  # an unknown code on its own ("NM"), kept as the JSON keeps it
+        code = code or _us_by_state_zip(segment)
         if code:
             countries.append(code)
         if segment != last or code is None:
@@ -181,7 +208,10 @@ def to_list_entry(record: Mapping[str, Any], list_name: ListName) -> ListEntry |
         addresses, countries = _json_addresses(raw_addresses)
     else:  # CSV: flattened "address, city, state, postal code, country; ..."
         addresses, countries = _csv_addresses(raw_addresses)
-    aliases = tuple(a for a in _split_aliases(record.get("alt_names")) if a != name)
+    name, inline = split_embedded_aliases(name)
+    aliases = tuple(
+        a for a in dict.fromkeys([*inline, *_split_aliases(record.get("alt_names"))]) if a != name
+    )
     return ListEntry(
         list=list_name,
         source="csl",
