@@ -226,24 +226,22 @@ def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: 
         revisions = [n for i in mine if i.action == "revise" for n in i.names]
         renames = {name_key(new): old for i in mine for new, old in i.renames.items()}
         pending: list[str] = []
-        for r in group:
-            if r.parts and name_key(r.parts.name) in renames:
-                r.action, r.previous_name = "revise", renames[name_key(r.parts.name)]
+        # each row's name key, computed once (rows without parts have none)
+        keys = [name_key(r.parts.name) if r.parts else None for r in group]
+        by_key: dict[str, list[TableRow]] = {}
+        for r, key in zip(group, keys, strict=True):
+            if key is not None:
+                by_key.setdefault(key, []).append(r)
+            if key is not None and key in renames:
+                r.action, r.previous_name = "revise", renames[key]
         for name in revisions:
-            hit = next(
-                (
-                    r
-                    for r in group
-                    if r.action is None and r.parts and name_key(r.parts.name) == name_key(name)
-                ),
-                None,
-            )
+            hit = next((r for r in by_key.get(name_key(name), ()) if r.action is None), None)
             if hit is not None:
                 hit.action = "revise"
             else:
                 pending.append(name)
-        for r in group:
-            if r.action is None and r.parts and name_key(r.parts.name) in adds:
+        for r, key in zip(group, keys, strict=True):
+            if r.action is None and key is not None and key in adds:
                 r.action = "add"
         for name in list(pending):
             hit = next(
