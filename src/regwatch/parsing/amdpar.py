@@ -35,17 +35,20 @@ _ROMAN = re.compile(r"^(?=[ivxl]+$)x{0,3}(ix|iv|v?i{0,3})$")
 _QUOTED = re.compile(
     r"“([^”]{1,400})”|\"([^\"]{1,400})\"|‘([^’]{1,400}?)’(?![\w])|``([^']{1,400})''"
 )
+# The leading lookaheads below only restate the possible first letters: the regex engine then
+# rejects most positions with one character test instead of trying every alternative.
 _VERB = re.compile(
-    r"\b(adding|add|revising|revise|removing|remove|correcting|correct)\b", re.IGNORECASE
+    r"(?=[arcARC])\b(adding|add|revising|revise|removing|remove|correcting|correct)\b",
+    re.IGNORECASE,
 )
 _UNDER = re.compile(
-    r"\b(?i:under)\s+(?:the\s+destinations?\s+(?:of\s+)?)?(?P<c>[A-Z][A-Z'’.\-()&]*(?:\s+[A-Z][A-Z'’.\-()&]*)*"
+    r"(?=[uU])(?:\b(?i:under)\s+(?:the\s+destinations?\s+(?:of\s+)?)?(?P<c>[A-Z][A-Z'’.\-()&]*(?:\s+[A-Z][A-Z'’.\-()&]*)*"
     r"(?:,\s*(?:[A-Z][A-Z'’.\-()]*\s+)*(?:OF|THE|OF\s+THE))?)(?=[,;:.]|\s+by\b|\s+in\b|\s+the\b|\s*$)"
     r"|\b(?i:under)\s+(?:the\s+destinations?\s+(?:of\s+)?)?(?P<t>(?:[A-Z][a-z'’]+|of|the|and)"
-    r"(?:\s+(?:[A-Z][a-z'’]+|of|the|and))*)(?=[,;:.]|\s+by\b|\s+in\b|\s*$)"
+    r"(?:\s+(?:[A-Z][a-z'’]+|of|the|and))*)(?=[,;:.]|\s+by\b|\s+in\b|\s*$))"
 )
 _COUNT = re.compile(
-    rf"\b(?P<n>{COUNT_WORD})\s+(?:[A-Z][\w'’.-]*\s+){{0,3}}(?:new\s+|additional\s+|existing\s+)?"
+    rf"(?=[\dtfsenoaTFSENOA])\b(?P<n>{COUNT_WORD})\s+(?:[A-Z][\w'’.-]*\s+){{0,3}}(?:new\s+|additional\s+|existing\s+)?"
     r"(?:entit(?:y|ies)|entr(?:y|ies)|persons?|individuals?|organizations?|compan(?:y|ies)"
     r"|addresses|address)\b",
     re.IGNORECASE,
@@ -63,6 +66,8 @@ _AMEND = re.compile(r"\bamend", re.IGNORECASE)
 
 def _supp4_is_subject(body: str) -> bool:
     """'The Entity List (supplement no. 4 to part 744) is amended': the supplement leads."""
+    if "upp" not in body[:60].lower():  # m.start() <= 40 below: 'supp' starts within 41 chars
+        return False
     m = _SUPP4_ANYWHERE.search(body)
     return bool(m and m.start() <= 40 and _AMEND.search(body, m.end()))
 
@@ -110,9 +115,14 @@ def _names_in(segment: str, names: list[str]) -> list[str]:
     return found
 
 
-def parse_instruction_text(text: str, inherited_country: str | None) -> list[Instruction]:
-    """The entity-level instructions in one AMDPAR (possibly none, e.g. footnote revisions)."""
-    hidden, names = _hide_quotes(text)
+def parse_instruction_text(
+    text: str, inherited_country: str | None, hidden_quotes: tuple[str, list[str]] | None = None
+) -> list[Instruction]:
+    """The entity-level instructions in one AMDPAR (possibly none, e.g. footnote revisions).
+
+    `hidden_quotes` is `_hide_quotes(text)` when the caller already has it.
+    """
+    hidden, names = hidden_quotes if hidden_quotes is not None else _hide_quotes(text)
     verbs = list(_VERB.finditer(hidden))
     unders = list(_UNDER.finditer(hidden))
     # "Under X, by adding ..." names the country of the verb that follows it
@@ -188,16 +198,18 @@ class Scope:
             body = text[numbered.end() :]
         label = lettered.group(1) if lettered else None
         is_roman_sub = bool(label and _ROMAN.match(label) and self.parent_country is not None)
-        own_country = next((_country(u) for u in _UNDER.finditer(_hide_quotes(body)[0])), None)
+        hidden = _hide_quotes(body)  # once for the three readings below
+        under = _UNDER.search(hidden[0])
+        own_country = _country(under) if under is not None else None
         if not is_roman_sub and label is not None:
             self.parent_country = None
         inherited = self.parent_country if is_roman_sub else None
-        if body.rstrip().endswith(":") and own_country and not _VERB.search(_hide_quotes(body)[0]):
+        if body.rstrip().endswith(":") and own_country and not _VERB.search(hidden[0]):
             self.parent_country = own_country
             return
         if body.rstrip().endswith("by:") and own_country:
             self.parent_country = own_country
-        self.instructions.extend(parse_instruction_text(body, inherited))
+        self.instructions.extend(parse_instruction_text(body, inherited, hidden))
 
 
 def read_instructions(amdpars: Iterable[Amdpar]) -> Scope:

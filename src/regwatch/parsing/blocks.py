@@ -18,7 +18,10 @@ class Cell:
 
     @property
     def text(self) -> str:
-        return " ".join(line for line in self.lines if line).strip()
+        lines = self.lines
+        if len(lines) == 1:  # the common case, without a generator
+            return lines[0].strip()
+        return " ".join([line for line in lines if line]).strip()
 
     @property
     def is_empty(self) -> bool:

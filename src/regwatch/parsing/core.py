@@ -13,7 +13,7 @@ from typing import Literal
 from regwatch.models import Action, EntityChange, FRDocument, ParsedDocument, ParseWarning
 from regwatch.parsing.amdpar import Instruction, Scope
 from regwatch.parsing.blocks import Amdpar, Cell, DocumentText, Table
-from regwatch.parsing.entity import EntityParts, split_citations, split_entity_cell
+from regwatch.parsing.entity import EntityParts, KnownNames, split_citations, split_entity_cell
 from regwatch.parsing.numbers import COUNT_WORD, parse_count
 from regwatch.parsing.text import clean, name_key
 
@@ -118,16 +118,8 @@ def _resolve_placeholders(text: str, table_page: int | None, ctx: Context) -> st
     return _PLACEHOLDER.sub(repl, text)
 
 
-_STAR_CHARS = frozenset("* \u00a0")
-
-
-def _is_stars(text: str) -> bool:
-    """An empty cell or a '* * *' placeholder row: not an entry."""
-    return set(text) <= _STAR_CHARS
-
-
-def _cell(cells: list[Cell], index: int) -> Cell:
-    return cells[index] if index < len(cells) else Cell()
+# What an empty cell or a '* * *' placeholder row is made of: such a row is not an entry.
+_STARS = "* \u00a0"
 
 
 def _is_entity_table(table: Table) -> bool:
@@ -138,31 +130,34 @@ def _is_entity_table(table: Table) -> bool:
 
 def _table_rows(table: Table, ctx: Context) -> list[TableRow]:
     cols = Columns.from_headings(table.headings)
+    ci, ei, ri, pi, xi = cols.country, cols.entity, cols.requirement, cols.policy, cols.citation
     rows: list[TableRow] = []
     country: str | None = None
     for row in table.rows:
-        texts = [c.text for c in row.cells]
-        if all(_is_stars(t) for t in texts):
+        cells = row.cells
+        texts = [c.text for c in cells]  # each cell's text, computed once
+        n = len(texts)
+        if all(not t.strip(_STARS) for t in texts):
             continue
-        country_text = texts[cols.country] if cols.country < len(texts) else ""
-        if country_text and not _is_stars(country_text):
+        country_text = texts[ci] if ci < n else ""
+        if country_text.strip(_STARS):
             country = country_text.rstrip(".").strip()
-        entity = _cell(row.cells, cols.entity)
-        entity_text = texts[cols.entity] if cols.entity < len(texts) else ""
-        if _is_stars(entity_text):
+        if ei >= n or not texts[ei].strip(_STARS):
             continue
         footnotes: list[str] = []
-        for c in row.cells:
+        for k, c in enumerate(cells):
             for f in c.footnotes:
                 if f not in footnotes:
                     footnotes.append(f)
-        for c in row.cells:
-            if any("[" in line for line in c.lines):
+            if "[" in texts[k]:
                 c.lines = [_resolve_placeholders(line, table.first_page, ctx) for line in c.lines]
-        requirement = clean(_cell(row.cells, cols.requirement).text) or None
-        policy = clean(_cell(row.cells, cols.policy).text) or None
-        citations = split_citations(_cell(row.cells, cols.citation).text)
-        rows.append(TableRow(country, entity, requirement, policy, citations, footnotes))
+                texts[k] = c.text
+        requirement = clean(texts[ri]) if ri < n else ""
+        policy = clean(texts[pi]) if pi < n else ""
+        citations = split_citations(texts[xi]) if xi < n else []
+        rows.append(
+            TableRow(country, cells[ei], requirement or None, policy or None, citations, footnotes)
+        )
     return rows
 
 
@@ -231,24 +226,22 @@ def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: 
         revisions = [n for i in mine if i.action == "revise" for n in i.names]
         renames = {name_key(new): old for i in mine for new, old in i.renames.items()}
         pending: list[str] = []
-        for r in group:
-            if r.parts and name_key(r.parts.name) in renames:
-                r.action, r.previous_name = "revise", renames[name_key(r.parts.name)]
+        # each row's name key, computed once (rows without parts have none)
+        keys = [name_key(r.parts.name) if r.parts else None for r in group]
+        by_key: dict[str, list[TableRow]] = {}
+        for r, key in zip(group, keys, strict=True):
+            if key is not None:
+                by_key.setdefault(key, []).append(r)
+            if key is not None and key in renames:
+                r.action, r.previous_name = "revise", renames[key]
         for name in revisions:
-            hit = next(
-                (
-                    r
-                    for r in group
-                    if r.action is None and r.parts and name_key(r.parts.name) == name_key(name)
-                ),
-                None,
-            )
+            hit = next((r for r in by_key.get(name_key(name), ()) if r.action is None), None)
             if hit is not None:
                 hit.action = "revise"
             else:
                 pending.append(name)
-        for r in group:
-            if r.action is None and r.parts and name_key(r.parts.name) in adds:
+        for r, key in zip(group, keys, strict=True):
+            if r.action is None and key is not None and key in adds:
                 r.action = "add"
         for name in list(pending):
             hit = next(
@@ -360,8 +353,13 @@ def build(
         elif scope.active and _is_entity_table(block):
             rows.extend(_table_rows(block, ctx))
     instructions = scope.instructions
+    known_by_country: dict[str | None, KnownNames] = {}
     for r in rows:
-        r.parts = split_entity_cell(r.entity.lines, _known_names(instructions, r.country))
+        known = known_by_country.get(r.country)
+        if known is None:
+            known = KnownNames(_known_names(instructions, r.country))
+            known_by_country[r.country] = known
+        r.parts = split_entity_cell(r.entity.lines, known)
         p = r.parts
         if p.stated_alias_count is not None and p.stated_alias_count != len(p.aliases):
             ctx.warn(

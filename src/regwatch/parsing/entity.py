@@ -56,22 +56,71 @@ _PERIOD_SPACE = re.compile(r"\.\s+")
 _SEMI_AND = re.compile(r";(?:\s*and\b)?")
 _LEADING_AND = re.compile(r"^\s*and\s+")
 _SEPARATOR = re.compile(r"[,;]\s+")
-_LEADING_PUNCT = re.compile(r"^[\s,;.]+")
-_FOLD = str.maketrans({"“": '"', "”": '"', "’": "'", "‘": "'"})
+_LEADING_PUNCT = " \n,;."
+_FOLD_PAIRS = (("“", '"'), ("”", '"'), ("’", "'"), ("‘", "'"))
 
 
 @functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Quote- and case-insensitive form used to find a quoted AMDPAR name in a cell."""
-    return text.translate(_FOLD).lower()
+    return _fold(text)
 
 
-def _starts_with_name(text: str, folded_text: str, name: str) -> bool:
-    folded_name = fold(name)
-    if len(folded_name) != len(name) or not folded_text.startswith(folded_name):
-        return False
-    rest = text[len(name) :]
+def _fold(text: str) -> str:
+    # str.translate walks a dict per character; four replace() calls are much cheaper
+    if not text.isascii():
+        for quote, plain in _FOLD_PAIRS:
+            if quote in text:
+                text = text.replace(quote, plain)
+    return text.lower()
+
+
+def _ends_name(text: str, length: int) -> bool:
+    """Does a name of `length` characters end where `text` has a boundary (',', ';', '. ')?"""
+    rest = text[length : length + 2]
     return rest == "" or rest[0] in ",;\n" or (rest[0] == "." and rest[1:2] in ("", " ", "\n"))
+
+
+_HEAD = 6  # characters of a folded name used to bucket the known names
+
+
+class KnownNames:
+    """The names quoted in the AMDPARs for one destination, prepared once for many cells.
+
+    `longest_prefix(text)` answers "which known name, longest first, does this cell start
+    with?" by looking only at the names sharing the cell's first characters.
+    """
+
+    __slots__ = ("_buckets", "_short", "names")
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(names)
+        self._buckets: dict[str, list[str]] = {}
+        self._short: list[str] = []
+        for name in sorted({n for n in names if n}, key=len, reverse=True):
+            folded = fold(name)
+            if len(folded) != len(name):
+                continue  # case folding changed the length: never matches, as before
+            if len(folded) < _HEAD:
+                self._short.append(folded)
+            else:
+                self._buckets.setdefault(folded[:_HEAD], []).append(folded)
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def longest_prefix(self, text: str, folded_text: str) -> int:
+        """Length of the longest known name `text` starts with (at a boundary), or 0."""
+        best = 0
+        for folded in self._buckets.get(folded_text[:_HEAD], ()):
+            if len(folded) > best and folded_text.startswith(folded) and _ends_name(text, len(folded)):
+                best = len(folded)
+                break  # bucket is sorted longest first
+        for folded in self._short:
+            if len(folded) > best and folded_text.startswith(folded) and _ends_name(text, len(folded)):
+                best = len(folded)
+                break
+        return best
 
 
 def _extend_with_suffixes(text: str, end: int) -> int:
@@ -108,16 +157,62 @@ def _sentence_split(piece: str) -> tuple[str, str]:
     return piece, ""
 
 
+def _bullet_cut(line: str, dash: int) -> int:
+    """Where `_INLINE_BULLET` would cut before the dash at `dash` (start of the spaces), or -1."""
+    n, k = len(line), dash + 1
+    while k < n and line[k].isspace():
+        k += 1
+    if k == n:  # the dash must be followed by something printed
+        return -1
+    w = dash
+    while w > 0 and line[w - 1].isspace():
+        w -= 1
+    if w == 0:
+        return -1
+    if line[w - 1] in ":;":
+        return w
+    if w >= 3 and line[w - 3 : w] == "and" and (w == 3 or not _is_word(line[w - 4])):
+        return w
+    return -1
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _split_inline_bullets(line: str) -> list[str]:
+    """Same as `_INLINE_BULLET.split(line)`, found from the few dashes instead of a lookbehind
+    tried at every position (the hot spot of bulleted cells)."""
+    if "—" not in line and "–" not in line:
+        return [line]
+    cuts: list[tuple[int, int]] = []
+    for dash_char in "—–":
+        dash = line.find(dash_char)
+        while dash != -1:
+            cut = _bullet_cut(line, dash)
+            if cut != -1:
+                cuts.append((cut, dash))
+            dash = line.find(dash_char, dash + 1)
+    if not cuts:
+        return [line]
+    cuts.sort()
+    out, prev = [], 0
+    for cut, dash in cuts:
+        out.append(line[prev:cut])
+        prev = dash
+    out.append(line[prev:])
+    return out
+
+
 def _pieces(lines: Sequence[str]) -> list[tuple[str, bool, int]]:
     """Break text into (piece, is_bullet, line_index) at line breaks and inline dash bullets."""
     out: list[tuple[str, bool, int]] = []
     for index, line in enumerate(lines):
-        parts = _INLINE_BULLET.split(line)
-        for part in parts:
+        for part in _split_inline_bullets(line):
             part = part.strip()
             if not part:
                 continue
-            bullet = bool(_BULLET_START.match(part))
+            bullet = part[0] in "—–-" and bool(_BULLET_START.match(part))
             if bullet:
                 part = _BULLET_START.sub("", part, count=1)
             out.append((part, bullet, index))
@@ -127,8 +222,10 @@ def _pieces(lines: Sequence[str]) -> list[tuple[str, bool, int]]:
 def _split_addresses(texts: Sequence[str]) -> list[str]:
     addresses: list[str] = []
     for text in texts:
-        for part in _SEMI_AND.split(text):
-            part = strip_list_punctuation(_LEADING_AND.sub("", part))
+        for part in _SEMI_AND.split(text) if ";" in text else (text,):
+            if part.lstrip()[:3] == "and":
+                part = _LEADING_AND.sub("", part)
+            part = strip_list_punctuation(part)
             if part:
                 addresses.append(part)
     return addresses
@@ -169,21 +266,27 @@ def _split_name_segments_until_break(text: str) -> tuple[str, str]:
     return alias, address
 
 
-def split_entity_cell(lines: Sequence[str], known_names: Sequence[str] = ()) -> EntityParts:
+def split_entity_cell(
+    lines: Sequence[str], known_names: Sequence[str] | KnownNames = ()
+) -> EntityParts:
     """Name, aliases and addresses of one Entity cell (`lines`: head text, then `<LI>` lines)."""
-    lines = [clean(line) for line in lines if clean(line)]
+    lines = [c for c in (clean(line) for line in lines) if c]
     if not lines:
         return EntityParts(name="")
     text = "\n".join(lines)
     name: str | None = None
     search_from = 0
-    folded_text = fold(text) if known_names else ""
-    for known in sorted(known_names, key=len, reverse=True):
-        if known and _starts_with_name(text, folded_text, known):
-            search_from = _extend_with_suffixes(text, len(known))
+    if known_names:
+        known = known_names if isinstance(known_names, KnownNames) else KnownNames(known_names)
+        low = _fold(text)  # lower-cased too: fine for the 'k.' test below
+        length = known.longest_prefix(text, low)
+        if length:
+            search_from = _extend_with_suffixes(text, length)
             name = text[:search_from]
-            break
-    intro = _INTRO.search(text, search_from)
+    else:
+        low = text.lower()
+    # every alias introduction contains 'k.' (a.k.a., f.k.a.) or 'known'; skip the regex if not
+    intro = _INTRO.search(text, search_from) if "k." in low or "known" in low else None
     if intro is not None and name is None and "\n" in text[: intro.start()]:
         intro = None  # an 'a.k.a.' inside a later line belongs to an alias, not the name
     if intro is not None and (name is None or text[search_from : intro.start()].strip(" ,") == ""):
@@ -205,7 +308,7 @@ def split_entity_cell(lines: Sequence[str], known_names: Sequence[str] = ()) -> 
         rest = rest_of_head + ("\n" + later if later else "")
     else:
         rest = text[search_from:]
-    rest = _LEADING_PUNCT.sub("", rest)
+    rest = rest.lstrip(_LEADING_PUNCT)  # the lines are clean: ' ' and '\n' are the only spaces
     return EntityParts(
         name=strip_list_punctuation(name), addresses=_split_addresses(rest.split("\n"))
     )

@@ -19,6 +19,16 @@ _DOCTYPE = re.compile(rb"<!\s*DOCTYPE", re.IGNORECASE)
 _EXTERNAL_ID = re.compile(rb"<!\s*DOCTYPE[^>\[]*\b(?:SYSTEM|PUBLIC)\b", re.IGNORECASE)
 
 
+def _has_doctype(view: bytes) -> bool:
+    """Same answer as `_DOCTYPE.search(view)`, found from the rare '!' bytes (memchr-fast)."""
+    find, pos = view.find, view.find(b"!")
+    while pos != -1:
+        if pos and view[pos - 1] == 0x3C and _DOCTYPE.match(view, pos - 1):  # '<!'
+            return True
+        pos = find(b"!", pos + 1)
+    return False
+
+
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
@@ -44,8 +54,9 @@ def load_tree(data: bytes, document_number: str | None = None) -> etree._Element
     """Parse safely; refuse entity declarations and external DTDs."""
     if not isinstance(data, bytes | bytearray):
         raise ParseError("XML input must be bytes", document_number=document_number)
-    view = _ascii_view(bytes(data))
-    if _DOCTYPE.search(view):
+    data = bytes(data)
+    view = _ascii_view(data)
+    if _has_doctype(view):
         if _ENTITY_DECL.search(view):
             raise UnsafeDocumentError(
                 "the XML declares entities in a DOCTYPE (XXE / entity expansion); refused",
@@ -57,7 +68,7 @@ def load_tree(data: bytes, document_number: str | None = None) -> etree._Element
                 document_number=document_number,
             )
     try:
-        root = etree.fromstring(bytes(data), parser=_parser())
+        root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise ParseError(f"malformed XML: {exc}", document_number=document_number) from exc
     except (etree.LxmlError, ValueError) as exc:
@@ -77,7 +88,7 @@ def load_tree(data: bytes, document_number: str | None = None) -> etree._Element
 
 
 def _text(el: etree._Element) -> str:
-    return "".join(str(t) for t in el.itertext())
+    return "".join(el.itertext())
 
 
 def _tag(el: etree._Element) -> str:
@@ -85,11 +96,11 @@ def _tag(el: etree._Element) -> str:
     return tag if isinstance(tag, str) else ""
 
 
-def _cell(ent: etree._Element) -> Cell:
-    """Text lines of an ENT: the head, then one line per LI; SU markers go to footnotes."""
-    if len(ent) == 0:  # fast path: most cells are plain text
-        text = clean(ent.text or "")
-        return Cell(lines=[text] if text else [])
+_STARS = "* "
+
+
+def _rich_cell(ent: etree._Element) -> Cell:
+    """Text lines of an ENT with markup: the head, then one line per LI; SU go to footnotes."""
     cell = Cell(lines=[""])
 
     def add(text: str | None) -> None:
@@ -117,7 +128,13 @@ def _cell(ent: etree._Element) -> Cell:
 
     add(ent.text)
     walk(ent)
-    cell.lines = [clean(line) for line in cell.lines if clean(line)]
+    lines: list[str] = []
+    for line in cell.lines:
+        if line:
+            line = clean(line)
+            if line:
+                lines.append(line)
+    cell.lines = lines
     return cell
 
 
@@ -127,23 +144,31 @@ def _page(el: etree._Element, current: int | None) -> int | None:
 
 
 def _table(table: etree._Element, page: int | None) -> tuple[Table, int | None]:
+    """Rows of a GPOTABLE; star rows ('* * *', nothing else) are dropped here already."""
     headings = [clean(_text(c)) for c in table.iter("CHED")]
     rows: list[Row] = []
     first_page: int | None = None
     for el in table.iter("ROW", "PRTPAGE"):
-        if _tag(el) == "PRTPAGE":
+        if el.tag == "PRTPAGE":
             page = _page(el, page)
             continue
-        cells = [_cell(ent) for ent in el if _tag(ent) == "ENT"]
-        row = Row(cells=cells, page=page)
-        if (
-            first_page is None
-            and len(cells) > 1
-            and any(not c.is_empty for c in cells[1:])
-            and not all(set(c.text) <= set("* ") for c in cells)
-        ):
+        cells: list[Cell] = []
+        texts: list[str] = []
+        for ent in el.iterchildren("ENT"):
+            if len(ent):
+                cell = _rich_cell(ent)
+                text = cell.text
+            else:  # fast path: most cells are plain text
+                raw = ent.text
+                text = clean(raw) if raw else ""
+                cell = Cell(lines=[text] if text else [])
+            cells.append(cell)
+            texts.append(text)
+        if all(not t.strip(_STARS) for t in texts):
+            continue  # an empty or '* * *' row: no entry, and no country for later rows
+        if first_page is None and len(texts) > 1 and any(texts[1:]):
             first_page = page
-        rows.append(row)
+        rows.append(Row(cells=cells, page=page))
     return Table(headings=headings, rows=rows, first_page=first_page), page
 
 

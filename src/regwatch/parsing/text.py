@@ -65,6 +65,10 @@ ABBREVIATIONS = frozenset(
 @functools.lru_cache(maxsize=16384)
 def clean(text: str) -> str:
     """Collapse every kind of whitespace to one plain space and trim."""
+    # Fast path: every Unicode space but U+0020 is non-printable, so a printable text without
+    # a double space needs no substitution.
+    if text.isprintable() and "  " not in text:
+        return text.strip()
     return _SPACES.sub(" ", text).strip()
 
 
@@ -81,17 +85,20 @@ def ends_with_abbreviation(text: str) -> bool:
     return bool(_INITIALS.fullmatch(word))
 
 
+_LIST_SUFFIXES = ("; and", ";and", ", and", "; or", ";", ",")
+
+
 def strip_list_punctuation(text: str) -> str:
     """Drop a list item's bullet and separators: leading dash, trailing ';', '; and', '.'."""
     t = clean(text)
-    t = _BULLET.sub("", t) if t[:1] == "—" or t.startswith("- ") else t
-    changed = True
-    while changed:
-        changed = False
-        for suffix in ("; and", ";and", ", and", "; or", ";", ","):
+    if t[:1] == "—" or t.startswith("- "):
+        t = _BULLET.sub("", t)
+    # The suffixes end differently, so at most one matches at a time.
+    while t.endswith(_LIST_SUFFIXES):
+        for suffix in _LIST_SUFFIXES:
             if t.endswith(suffix):
                 t = t[: -len(suffix)].rstrip()
-                changed = True
+                break
     if t.endswith(".") and not ends_with_abbreviation(t):
         t = t[:-1].rstrip()
     return t
