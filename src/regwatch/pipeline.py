@@ -142,15 +142,19 @@ class RunReport:
     alerts_detail: str | None = None
     csl_hold_notice: tuple[str, str, str] | None = None  # (key, subject, body)
     reconciliation: str | None = None
+    csl_held: list[str] = field(default_factory=list)  # pending held snapshots
     new_designations: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     error: str | None = None
 
     @property
     def exit_code(self) -> int:
+        """1 failed, 2 documents quarantined, 3 a screening-list snapshot is held, else 0."""
         if self.status == "failed":
             return 1
-        return 2 if self.quarantined else 0
+        if self.quarantined:
+            return 2
+        return 3 if self.csl_held else 0
 
     def count(self, status: str) -> int:
         return sum(1 for s in self.load_status.values() if s == status)
@@ -341,6 +345,8 @@ def load(
             csl_changed = _ingest_csl(wh, settings, network.csl_payload, request, report, now=now)
         elif "csl" in request.sources:
             report.csl_status = "unchanged (not modified since last download)"
+        if "csl" in request.sources:
+            csl_changed = _settle_holds(wh, request, report, now=now) or csl_changed
         if new_documents or csl_changed:
             _reconcile(wh, report, now=now)
         if request.send_alerts:
@@ -443,6 +449,27 @@ def _ingest_csl(
             ),
         )
     return any(item.status != "unchanged" for item in outcome.lists)
+
+
+def _settle_holds(
+    wh: Warehouse, request: RunRequest, report: RunReport, *, now: dt.datetime
+) -> bool:
+    """Accept held snapshots when asked (--accept-drop); otherwise keep reporting them."""
+    from regwatch.csl.ingest import accept_pending, pending_holds
+
+    accepted = accept_pending(wh, recorded_at=now) if request.accept_drop else []
+    for item in accepted:
+        report.csl_details.append(
+            f"accepted held snapshot {item.snapshot_id} of {item.list} ({item.entry_count})"
+        )
+    report.csl_held = [
+        f"{hold['list']} snapshot {hold['snapshot_id']}" for hold in pending_holds(wh)
+    ]
+    for held in report.csl_held:
+        report.csl_details.append(
+            f"HELD: {held} drops too many entries; verify, then rerun with --accept-drop"
+        )
+    return bool(accepted)
 
 
 def _reconcile(wh: Warehouse, report: RunReport, *, now: dt.datetime) -> None:
