@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import typer
 
-# Prefect must be configured before it is first imported (flows import it lazily).
+# Prefect must be configured before it is first imported (flows import it lazily): no
+# telemetry (offline it floods the log), a patient ephemeral start-up, and its state kept in
+# ./.prefect rather than the user's home.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ.setdefault("PREFECT_HOME", str(Path(".prefect").resolve()))
+Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 app = typer.Typer(
     name="regwatch",
