@@ -83,10 +83,14 @@ def _country_key(country: str | None) -> str:
     return re.sub(r"[^A-Z]", "", (country or "").upper())
 
 
+def _same_key(ka: str, kb: str) -> bool:
+    """`_same_country` on keys already computed with `_country_key`."""
+    return bool(ka and kb) and (ka == kb or ka.startswith(kb) or kb.startswith(ka))
+
+
 @functools.lru_cache(maxsize=8192)
 def _same_country(a: str | None, b: str | None) -> bool:
-    ka, kb = _country_key(a), _country_key(b)
-    return bool(ka and kb) and (ka == kb or ka.startswith(kb) or kb.startswith(ka))
+    return _same_key(_country_key(a), _country_key(b))
 
 
 def _fr_date(date: dt.date) -> str:
@@ -215,13 +219,23 @@ def _force_by_count(group: list[TableRow], mine: list[Instruction], pending: lis
 def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: Context) -> None:
     any_add = any(i.action == "add" for i in instructions)
     any_revise = any(i.action == "revise" for i in instructions)
-    countries: list[str | None] = []
-    for r in rows:
-        if not any(_same_country(r.country, c) or r.country == c for c in countries):
-            countries.append(r.country)
-    for country in countries:
-        group = [r for r in rows if r.country == country or _same_country(r.country, country)]
-        mine = [i for i in instructions if i.country is None or _same_country(i.country, country)]
+    row_keys = [_country_key(r.country) for r in rows]
+    countries: list[tuple[str | None, str]] = []  # (country, its key)
+    for r, rk in zip(rows, row_keys, strict=True):
+        if not any(_same_key(rk, ck) or r.country == c for c, ck in countries):
+            countries.append((r.country, rk))
+    ins_keys = [_country_key(i.country) for i in instructions]
+    for country, ckey in countries:
+        group = [
+            r
+            for r, rk in zip(rows, row_keys, strict=True)
+            if r.country == country or _same_key(rk, ckey)
+        ]
+        mine = [
+            i
+            for i, ik in zip(instructions, ins_keys, strict=True)
+            if i.country is None or _same_key(ik, ckey)
+        ]
         adds = {name_key(n) for i in mine if i.action == "add" for n in i.names}
         revisions = [n for i in mine if i.action == "revise" for n in i.names]
         renames = {name_key(new): old for i in mine for new, old in i.renames.items()}
@@ -312,12 +326,12 @@ def _check_counts(rows: list[TableRow], instructions: list[Instruction], ctx: Co
         key = (_country_key(ins.country), ins.action)
         stated[key] = stated.get(key, 0) + n
         labels[key] = ins.country or "(all destinations)"
+    row_keys = [(_country_key(r.country), r.action) for r in rows]
     for (ckey, action), n in stated.items():
         parsed = sum(
             1
-            for r in rows
-            if r.action == action
-            and (not ckey or _same_country(r.country, ckey) or _country_key(r.country) == ckey)
+            for rk, ra in row_keys
+            if ra == action and (not ckey or rk == ckey or _same_key(rk, ckey))
         )
         if parsed != n:
             ctx.warn(
