@@ -32,6 +32,7 @@ class Cell:
 class Row:
     cells: list[Cell]
     page: int | None = None  # printed page the row starts on (PRTPAGE), if known
+    texts: list[str] | None = None  # each cell's `text`, when the front end already has them
 
 
 @dataclass(slots=True)

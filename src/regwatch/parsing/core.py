@@ -139,7 +139,8 @@ def _table_rows(table: Table, ctx: Context) -> list[TableRow]:
     country: str | None = None
     for row in table.rows:
         cells = row.cells
-        texts = [c.text for c in cells]  # each cell's text, computed once
+        # each cell's text, computed once (copied: placeholders below may change it)
+        texts = list(row.texts) if row.texts is not None else [c.text for c in cells]
         n = len(texts)
         if all(not t.strip(_STARS) for t in texts):
             continue

@@ -158,7 +158,7 @@ def _table(table: etree._Element, page: int | None) -> tuple[Table, int | None]:
         ]
         if first_page is None and len(texts) > 1 and any(texts[1:]):
             first_page = page
-        rows.append(Row(cells=cells, page=page))
+        rows.append(Row(cells, page, texts))
     return Table(headings=headings, rows=rows, first_page=first_page), page
 
 
