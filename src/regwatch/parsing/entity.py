@@ -31,6 +31,11 @@ _INTRO = re.compile(
     r"\s*,?\s*(?:the\s+following\s+(?P<count>[\w-]{1,20})\s+(?:aliases|alias|names?)\s*:)?\s*",
     re.IGNORECASE,
 )
+# The alias keyword alone: a first-letter guard makes it cheap to scan for (see `_find_intro`).
+_INTRO_KEYWORD = re.compile(
+    r"(?=[afAF])\b(?:a\.\s?k\.\s?a\.|f\.\s?k\.\s?a\.|also\s+known\s+as|formerly\s+known\s+as)",
+    re.IGNORECASE,
+)
 _AKA_AT_START = re.compile(
     r"^(?:and\s+)?(?:a\.\s?k\.\s?a\.|f\.\s?k\.\s?a\.|also\s+known\s+as|formerly\s+known\s+as)"
     r"\s*,?\s*",
@@ -262,6 +267,20 @@ def _split_name_segments_until_break(text: str) -> tuple[str, str]:
     return alias, address
 
 
+def _find_intro(text: str, pos: int) -> re.Match[str] | None:
+    """Same match as `_INTRO.search(text, pos)`, found from the keyword instead of trying the
+    optional ',' and spaces that lead `_INTRO` at every position."""
+    keyword = _INTRO_KEYWORD.search(text, pos)
+    if keyword is None:
+        return None
+    start = keyword.start()
+    while start > pos and text[start - 1].isspace():
+        start -= 1
+    if start > pos and text[start - 1] == ",":
+        start -= 1
+    return _INTRO.match(text, start)
+
+
 def split_entity_cell(
     lines: Sequence[str], known_names: Sequence[str] | KnownNames = ()
 ) -> EntityParts:
@@ -282,7 +301,7 @@ def split_entity_cell(
     else:
         low = text.lower()
     # every alias introduction contains 'k.' (a.k.a., f.k.a.) or 'known'; skip the regex if not
-    intro = _INTRO.search(text, search_from) if "k." in low or "known" in low else None
+    intro = _find_intro(text, search_from) if "k." in low or "known" in low else None
     if intro is not None and name is None and "\n" in text[: intro.start()]:
         intro = None  # an 'a.k.a.' inside a later line belongs to an alias, not the name
     if intro is not None and (name is None or text[search_from : intro.start()].strip(" ,") == ""):
