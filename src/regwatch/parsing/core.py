@@ -7,6 +7,7 @@ import difflib
 import functools
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -142,8 +143,8 @@ def _table_rows(table: Table, ctx: Context) -> list[TableRow]:
         # each cell's text, computed once (copied: placeholders below may change it)
         texts = list(row.texts) if row.texts is not None else [c.text for c in cells]
         n = len(texts)
-        if all(not t.strip(_STARS) for t in texts):
-            continue
+        if not "".join(texts).strip(_STARS):
+            continue  # only stars and spaces in every cell
         country_text = texts[ci] if ci < n else ""
         if country_text.strip(_STARS):
             country = country_text.rstrip(".").strip()
@@ -220,22 +221,22 @@ def _force_by_count(group: list[TableRow], mine: list[Instruction], pending: lis
 def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: Context) -> None:
     any_add = any(i.action == "add" for i in instructions)
     any_revise = any(i.action == "revise" for i in instructions)
-    row_keys = [_country_key(r.country) for r in rows]
-    countries: list[tuple[str | None, str]] = []  # (country, its key)
-    for r, rk in zip(rows, row_keys, strict=True):
-        if not any(_same_key(rk, ck) or r.country == c for c, ck in countries):
-            countries.append((r.country, rk))
+    # destinations as printed, in order of first appearance, with their keys
+    printed = {c: _country_key(c) for c in dict.fromkeys(r.country for r in rows)}
+    countries: list[tuple[str | None, str]] = []  # one per group of matching destinations
+    for c, key in printed.items():
+        if not any(_same_key(key, ck) or c == cc for cc, ck in countries):
+            countries.append((c, key))
     ins_keys = [_country_key(i.country) for i in instructions]
+    distinct_ins_keys = set(ins_keys)
     for country, ckey in countries:
-        group = [
-            r
-            for r, rk in zip(rows, row_keys, strict=True)
-            if r.country == country or _same_key(rk, ckey)
-        ]
+        members = {c for c, key in printed.items() if c == country or _same_key(key, ckey)}
+        group = [r for r in rows if r.country in members]
+        matching = {ik for ik in distinct_ins_keys if _same_key(ik, ckey)}
         mine = [
             i
             for i, ik in zip(instructions, ins_keys, strict=True)
-            if i.country is None or _same_key(ik, ckey)
+            if i.country is None or ik in matching
         ]
         adds = {name_key(n) for i in mine if i.action == "add" for n in i.names}
         revisions = [n for i in mine if i.action == "revise" for n in i.names]
@@ -327,11 +328,11 @@ def _check_counts(rows: list[TableRow], instructions: list[Instruction], ctx: Co
         key = (_country_key(ins.country), ins.action)
         stated[key] = stated.get(key, 0) + n
         labels[key] = ins.country or "(all destinations)"
-    row_keys = [(_country_key(r.country), r.action) for r in rows]
+    per_key = Counter((_country_key(r.country), r.action) for r in rows)  # rows per key
     for (ckey, action), n in stated.items():
         parsed = sum(
-            1
-            for rk, ra in row_keys
+            count
+            for (rk, ra), count in per_key.items()
             if ra == action and (not ckey or rk == ckey or _same_key(rk, ckey))
         )
         if parsed != n:

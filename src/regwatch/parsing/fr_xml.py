@@ -150,12 +150,11 @@ def _table(table: etree._Element, page: int | None) -> tuple[Table, int | None]:
             else:  # fast path: most cells are plain text
                 raw = ent.text
                 texts.append(clean(raw) if raw else "")
-        if all(not t.strip(_STARS) for t in texts):
+        if not "".join(texts).strip(_STARS):
             continue  # an empty or '* * *' row: no entry, and no country for later rows
-        cells = [
-            rich[k] if k in rich else Cell([text] if text else [], [])
-            for k, text in enumerate(texts)
-        ]
+        cells = [Cell([text] if text else [], []) for text in texts]
+        for k, cell in rich.items():
+            cells[k] = cell
         if first_page is None and len(texts) > 1 and any(texts[1:]):
             first_page = page
         rows.append(Row(cells, page, texts))
