@@ -88,6 +88,7 @@ def ends_with_abbreviation(text: str) -> bool:
 _LIST_SUFFIXES = ("; and", ";and", ", and", "; or", ";", ",")
 
 
+@functools.lru_cache(maxsize=8192)
 def strip_list_punctuation(text: str) -> str:
     """Drop a list item's bullet and separators: leading dash, trailing ';', '; and', '.'."""
     t = clean(text)
@@ -132,6 +133,7 @@ def name_key(text: str) -> str:
 def clear_caches() -> None:
     """Forget memoised strings (benchmarks use it to measure cold parses)."""
     clean.cache_clear()
+    strip_list_punctuation.cache_clear()
     from regwatch.parsing.entity import _citations, fold
 
     fold.cache_clear()
