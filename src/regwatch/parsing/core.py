@@ -139,9 +139,7 @@ def _table_rows(table: Table, ctx: Context) -> list[TableRow]:
     rows: list[TableRow] = []
     country: str | None = None
     for row in table.rows:
-        cells = row.cells
-        # each cell's text, computed once (copied: placeholders below may change it)
-        texts = list(row.texts) if row.texts is not None else [c.text for c in cells]
+        texts = list(row.texts)  # copied: placeholders below may change a text
         n = len(texts)
         if not "".join(texts).strip(_STARS):
             continue  # only stars and spaces in every cell
@@ -151,18 +149,21 @@ def _table_rows(table: Table, ctx: Context) -> list[TableRow]:
         if ei >= n or not texts[ei].strip(_STARS):
             continue
         footnotes: list[str] = []
-        for k, c in enumerate(cells):
+        for c in row.marked.values():  # only marked cells carry footnotes
             for f in c.footnotes:
                 if f not in footnotes:
                     footnotes.append(f)
-            if "[" in texts[k]:
+        entity = row.cell(ei)
+        for k, text in enumerate(texts):
+            if "[" in text:
+                c = entity if k == ei else row.cell(k)
                 c.lines = [_resolve_placeholders(line, table.first_page, ctx) for line in c.lines]
                 texts[k] = c.text
         requirement = clean(texts[ri]) if ri < n else ""
         policy = clean(texts[pi]) if pi < n else ""
         citations = split_citations(texts[xi]) if xi < n else []
         rows.append(
-            TableRow(country, cells[ei], requirement or None, policy or None, citations, footnotes)
+            TableRow(country, entity, requirement or None, policy or None, citations, footnotes)
         )
     return rows
 
@@ -224,13 +225,13 @@ def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: 
     # destinations as printed, in order of first appearance, with their keys
     printed = {c: _country_key(c) for c in dict.fromkeys(r.country for r in rows)}
     countries: list[tuple[str | None, str]] = []  # one per group of matching destinations
-    for c, key in printed.items():
-        if not any(_same_key(key, ck) or c == cc for cc, ck in countries):
-            countries.append((c, key))
+    for c, pkey in printed.items():
+        if not any(_same_key(pkey, ck) or c == cc for cc, ck in countries):
+            countries.append((c, pkey))
     ins_keys = [_country_key(i.country) for i in instructions]
     distinct_ins_keys = set(ins_keys)
     for country, ckey in countries:
-        members = {c for c, key in printed.items() if c == country or _same_key(key, ckey)}
+        members = {c for c, pkey in printed.items() if c == country or _same_key(pkey, ckey)}
         group = [r for r in rows if r.country in members]
         matching = {ik for ik in distinct_ins_keys if _same_key(ik, ckey)}
         mine = [

@@ -152,12 +152,9 @@ def _table(table: etree._Element, page: int | None) -> tuple[Table, int | None]:
                 texts.append(clean(raw) if raw else "")
         if not "".join(texts).strip(_STARS):
             continue  # an empty or '* * *' row: no entry, and no country for later rows
-        cells = [Cell([text] if text else [], []) for text in texts]
-        for k, cell in rich.items():
-            cells[k] = cell
         if first_page is None and len(texts) > 1 and any(texts[1:]):
             first_page = page
-        rows.append(Row(cells, page, texts))
+        rows.append(Row(texts, page, rich))
     return Table(headings=headings, rows=rows, first_page=first_page), page
 
 
