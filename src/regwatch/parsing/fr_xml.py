@@ -91,6 +91,8 @@ _STRING_VALUE = etree.XPath("string()")  # all descendant text in one C call (no
 
 
 def _text(el: etree._Element) -> str:
+    if len(el) == 0:  # a leaf: its text is its whole string value, no XPath call needed
+        return el.text or ""
     return str(_STRING_VALUE(el))
 
 
