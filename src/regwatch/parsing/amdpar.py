@@ -18,7 +18,7 @@ from typing import Literal
 
 from regwatch.parsing.blocks import Amdpar
 from regwatch.parsing.numbers import COUNT_WORD, parse_count
-from regwatch.parsing.text import clean
+from regwatch.parsing.text import clean, clean_unique
 
 InstrAction = Literal["add", "revise", "remove"]
 
@@ -140,6 +140,7 @@ def parse_instruction_text(
     # "Under X, by adding ..." names the country of the verb that follows it
     leading = {u.start() for u in unders if _BY_NEXT.match(hidden, u.end())}
     out: list[Instruction] = []
+    text_clean = clean_unique(text)
     for i, verb in enumerate(verbs):
         start, end = verb.start(), verbs[i + 1].start() if i + 1 < len(verbs) else len(hidden)
         clause = hidden[start:end]
@@ -172,7 +173,7 @@ def parse_instruction_text(
                     country=country or None,
                     names=[n for n in seg_names if n not in renames.values()],
                     count=count,
-                    text=clean(text),
+                    text=text_clean,
                     renames=renames,
                 )
             )
@@ -189,7 +190,7 @@ class Scope:
     mentioned: bool = False  # the supplement is amended at all
 
     def feed(self, amdpar: Amdpar) -> None:
-        text = clean(amdpar.text)
+        text = clean_unique(amdpar.text)
         numbered = _NUMBERED.match(text)
         if amdpar.part is not None and amdpar.part.strip() not in ("744", ""):
             self.active = False

@@ -12,7 +12,7 @@ from lxml import etree
 
 from regwatch.errors import ParseError, UnsafeDocumentError
 from regwatch.parsing.blocks import Amdpar, Block, Cell, DocumentText, Row, Table
-from regwatch.parsing.text import clean
+from regwatch.parsing.text import clean, clean_unique
 
 _ENTITY_DECL = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _DOCTYPE = re.compile(rb"<!\s*DOCTYPE", re.IGNORECASE)
@@ -177,12 +177,12 @@ def blocks_from_tree(root: etree._Element) -> DocumentText:
         if tag == "PRTPAGE":
             page = _page(el, page)
         elif tag == "AMDPAR":
-            blocks.append(Amdpar(text=clean(_text(el)), part=_regtext_part(el)))
+            blocks.append(Amdpar(text=clean_unique(_text(el)), part=_regtext_part(el)))
         elif tag == "GPOTABLE":
             table, _ = _table(el, page)
             blocks.append(table)
         elif tag == "SUM":
-            summary.append(clean(" ".join(_text(p) for p in el.iter("P"))))
+            summary.append(clean_unique(" ".join(_text(p) for p in el.iter("P"))))
         else:
-            action.append(clean(" ".join(_text(p) for p in el.iter("P"))))
+            action.append(clean_unique(" ".join(_text(p) for p in el.iter("P"))))
     return DocumentText(blocks=blocks, summary=" ".join(summary), action=" ".join(action))

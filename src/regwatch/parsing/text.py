@@ -62,14 +62,24 @@ ABBREVIATIONS = frozenset(
 )
 
 
-@functools.lru_cache(maxsize=16384)
-def clean(text: str) -> str:
-    """Collapse every kind of whitespace to one plain space and trim."""
+def clean_unique(text: str) -> str:
+    """Collapse every kind of whitespace to one plain space and trim.
+
+    Not memoised: for one-off long strings (paragraphs), where hashing them for `clean`'s
+    memo costs more than it saves.
+    """
     # Fast path: every Unicode space but U+0020 is non-printable, so a printable text without
     # a double space needs no substitution.
     if text.isprintable() and "  " not in text:
         return text.strip()
     return _SPACES.sub(" ", text).strip()
+
+
+@functools.lru_cache(maxsize=16384)
+def clean(text: str) -> str:
+    """Collapse every kind of whitespace to one plain space and trim (memoised: table cells
+    repeat the same requirement, policy and address strings row after row)."""
+    return clean_unique(text)
 
 
 def ends_with_abbreviation(text: str) -> bool:
