@@ -116,3 +116,27 @@ def test_first_letter_guard_does_not_change_the_count_match(text: str) -> None:
     plain = re.compile(amdpar._COUNT.pattern.removeprefix(r"(?=[\dtfsenoaTFSENOA])"), re.I)
     fast, slow = amdpar._COUNT.search(text), plain.search(text)
     assert (fast and fast.span()) == (slow and slow.span())
+
+
+def test_clear_caches_forgets_every_memo_of_the_package() -> None:
+    """The benchmark's honesty rests on this: no memo survives from one pass to the next."""
+    import functools
+    import importlib
+    import pkgutil
+
+    import regwatch.parsing as package
+    from regwatch.parsing.text import clear_caches
+
+    memos = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"regwatch.parsing.{info.name}")
+        memos += [
+            obj
+            for obj in vars(module).values()
+            if isinstance(obj, functools._lru_cache_wrapper) and obj.__module__ == module.__name__
+        ]
+    assert memos
+    for memo in memos:
+        memo("x") if memo.__wrapped__.__code__.co_argcount == 1 else memo("x", "y")
+    clear_caches()
+    assert [m for m in memos if m.cache_info().currsize] == []

@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 
 _CORRECTION = re.compile(r"\bcorrecting\s+amendment|;\s*correction\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\[\s*INSERT[^\]\[]{0,160}\]", re.IGNORECASE)
-_SUMMARY_ADDS = re.compile(
-    rf"\badding\s+(?P<n>{COUNT_WORD})\s+(?:[\w'’-]+\s+){{0,2}}?(?P<noun>entit(?:y|ies)|persons?|entr(?:y|ies))"
+_SUMMARY_ADDS = re.compile(  # the lookahead only restates the first letter (a cheap reject)
+    rf"(?=[aA])\badding\s+(?P<n>{COUNT_WORD})\s+(?:[\w'’-]+\s+){{0,2}}?(?P<noun>entit(?:y|ies)|persons?|entr(?:y|ies))"
     rf"(?:\s+under\s+(?P<m>{COUNT_WORD})\s+(?:entries|entry|addresses|destinations))?",
     re.IGNORECASE,
 )
