@@ -113,14 +113,16 @@ def _rich_cell(ent: etree._Element) -> Cell:
                     footnotes.append(marker)
             elif tag == "LI":
                 lines.append(child.text or "")
-                walk(child)
+                if len(child):
+                    walk(child)
                 lines.append("")
             elif tag == "PRTPAGE" or tag == "FTREF" or not isinstance(tag, str):
                 pass  # page markers, footnote references, comments: no text
             else:
                 if child.text:
                     lines[-1] += child.text
-                walk(child)
+                if len(child):
+                    walk(child)
             if child.tail:
                 lines[-1] += child.tail
 
@@ -144,7 +146,9 @@ def _table(table: etree._Element, page: int | None) -> tuple[Table, int | None]:
             continue
         rich: dict[int, Cell] = {}
         texts: list[str] = []
-        for ent in el.iterchildren("ENT"):
+        for ent in el:
+            if ent.tag != "ENT":
+                continue
             if len(ent):
                 cell = _rich_cell(ent)
                 rich[len(texts)] = cell
