@@ -85,8 +85,8 @@ def _country_key(country: str | None) -> str:
 
 
 def _same_key(ka: str, kb: str) -> bool:
-    """`_same_country` on keys already computed with `_country_key`."""
-    return bool(ka and kb) and (ka == kb or ka.startswith(kb) or kb.startswith(ka))
+    """`_same_country` on keys already computed with `_country_key` (equal keys are prefixes)."""
+    return bool(ka and kb) and (ka.startswith(kb) or kb.startswith(ka))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -169,10 +169,13 @@ def _table_rows(table: Table, ctx: Context) -> list[TableRow]:
 
 
 def _known_names(instructions: list[Instruction], country: str | None) -> list[str]:
+    """Names the AMDPARs add or revise under `country` (or under no stated destination)."""
+    key = _country_key(country)
     return [
         n
         for ins in instructions
-        if ins.action != "remove" and (ins.country is None or _same_country(ins.country, country))
+        if ins.action != "remove"
+        and (ins.country is None or _same_key(_country_key(ins.country), key))
         for n in ins.names
     ]
 
