@@ -18,7 +18,7 @@ from typing import Literal
 
 from regwatch.parsing.blocks import Amdpar
 from regwatch.parsing.numbers import COUNT_WORD, parse_count
-from regwatch.parsing.text import clean
+from regwatch.parsing.text import clean, clean_unique
 
 InstrAction = Literal["add", "revise", "remove"]
 
@@ -53,7 +53,7 @@ _COUNT = re.compile(
     r"|addresses|address)\b",
     re.IGNORECASE,
 )
-_PLACEHOLDER = "\x00{}\x00"
+_QUOTE_OPENERS = ("“", '"', "‘", "``")  # the first character(s) of every `_QUOTED` match
 # "the entry for “Old” to read “New”" / "... “Old” to “New”": a rename stated in the AMDPAR
 _RENAME = re.compile(
     r"\x00(\d+)\x00(?:[^\x00;]{0,60}?\b(?:to\s+read|to|as|now)\b|\s*,?\s*with\s+the\s+name)"
@@ -99,15 +99,22 @@ def _hide_quotes(text: str) -> tuple[str, list[str]]:
     names: list[str] = []
 
     def repl(m: re.Match[str]) -> str:
-        names.append(clean(next(g for g in m.groups() if g is not None)))
-        return _PLACEHOLDER.format(len(names) - 1)
+        names.append(clean(m[m.lastindex or 0]))  # one group per quote style: the one that matched
+        return f"\x00{len(names) - 1}\x00"
 
+    if not any(q in text for q in _QUOTE_OPENERS):
+        return text, names
     return _QUOTED.sub(repl, text), names
+
+
+_INDEX = re.compile(r"\x00(\d+)\x00")
 
 
 def _names_in(segment: str, names: list[str]) -> list[str]:
     found: list[str] = []
-    for m in re.finditer(r"\x00(\d+)\x00", segment):
+    if "\x00" not in segment:
+        return found
+    for m in _INDEX.finditer(segment):
         name = names[int(m.group(1))].strip().rstrip(",;")
         if name.endswith(".") and not re.search(r"\b(?:co|ltd|inc|corp|[a-z])\.$", name, re.I):
             name = name[:-1]
@@ -116,18 +123,24 @@ def _names_in(segment: str, names: list[str]) -> list[str]:
 
 
 def parse_instruction_text(
-    text: str, inherited_country: str | None, hidden_quotes: tuple[str, list[str]] | None = None
+    text: str,
+    inherited_country: str | None,
+    hidden_quotes: tuple[str, list[str]] | None = None,
+    unders: list[re.Match[str]] | None = None,
 ) -> list[Instruction]:
     """The entity-level instructions in one AMDPAR (possibly none, e.g. footnote revisions).
 
-    `hidden_quotes` is `_hide_quotes(text)` when the caller already has it.
+    `hidden_quotes` (`_hide_quotes(text)`) and `unders` (`_UNDER` matches in its text) are
+    passed when the caller already has them.
     """
     hidden, names = hidden_quotes if hidden_quotes is not None else _hide_quotes(text)
     verbs = list(_VERB.finditer(hidden))
-    unders = list(_UNDER.finditer(hidden))
+    if unders is None:
+        unders = list(_UNDER.finditer(hidden))
     # "Under X, by adding ..." names the country of the verb that follows it
     leading = {u.start() for u in unders if _BY_NEXT.match(hidden, u.end())}
     out: list[Instruction] = []
+    text_clean = clean_unique(text)
     for i, verb in enumerate(verbs):
         start, end = verb.start(), verbs[i + 1].start() if i + 1 < len(verbs) else len(hidden)
         clause = hidden[start:end]
@@ -160,7 +173,7 @@ def parse_instruction_text(
                     country=country or None,
                     names=[n for n in seg_names if n not in renames.values()],
                     count=count,
-                    text=clean(text),
+                    text=text_clean,
                     renames=renames,
                 )
             )
@@ -177,7 +190,7 @@ class Scope:
     mentioned: bool = False  # the supplement is amended at all
 
     def feed(self, amdpar: Amdpar) -> None:
-        text = clean(amdpar.text)
+        text = clean_unique(amdpar.text)
         numbered = _NUMBERED.match(text)
         if amdpar.part is not None and amdpar.part.strip() not in ("744", ""):
             self.active = False
@@ -198,9 +211,9 @@ class Scope:
             body = text[numbered.end() :]
         label = lettered.group(1) if lettered else None
         is_roman_sub = bool(label and _ROMAN.match(label) and self.parent_country is not None)
-        hidden = _hide_quotes(body)  # once for the three readings below
-        under = _UNDER.search(hidden[0])
-        own_country = _country(under) if under is not None else None
+        hidden = _hide_quotes(body)  # once for the readings below
+        unders = list(_UNDER.finditer(hidden[0]))
+        own_country = _country(unders[0]) if unders else None
         if not is_roman_sub and label is not None:
             self.parent_country = None
         inherited = self.parent_country if is_roman_sub else None
@@ -209,7 +222,7 @@ class Scope:
             return
         if body.rstrip().endswith("by:") and own_country:
             self.parent_country = own_country
-        self.instructions.extend(parse_instruction_text(body, inherited, hidden))
+        self.instructions.extend(parse_instruction_text(body, inherited, hidden, unders))
 
 
 def read_instructions(amdpars: Iterable[Amdpar]) -> Scope:

@@ -30,8 +30,27 @@ class Cell:
 
 @dataclass(slots=True)
 class Row:
-    cells: list[Cell]
+    """One table row: every cell's text, plus full `Cell`s only where the markup matters.
+
+    Most cells are plain text; building a `Cell` for each of them was a measurable share of
+    the parse, so a plain cell is just its text until someone asks for `cell(k)`.
+    """
+
+    texts: list[str]  # each cell's `Cell.text`, in column order
     page: int | None = None  # printed page the row starts on (PRTPAGE), if known
+    marked: dict[int, Cell] = field(default_factory=dict)  # column -> cell with LI/SU markup
+
+    @classmethod
+    def from_cells(cls, cells: list[Cell], page: int | None = None) -> Row:
+        return cls([c.text for c in cells], page, dict(enumerate(cells)))
+
+    def cell(self, index: int) -> Cell:
+        """The cell of a column: the marked one, or a one-line cell made from its text."""
+        marked = self.marked.get(index)
+        if marked is not None:
+            return marked
+        text = self.texts[index] if index < len(self.texts) else ""
+        return Cell([text] if text else [], [])
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ import difflib
 import functools
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,8 +22,8 @@ log = logging.getLogger(__name__)
 
 _CORRECTION = re.compile(r"\bcorrecting\s+amendment|;\s*correction\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\[\s*INSERT[^\]\[]{0,160}\]", re.IGNORECASE)
-_SUMMARY_ADDS = re.compile(
-    rf"\badding\s+(?P<n>{COUNT_WORD})\s+(?:[\w'’-]+\s+){{0,2}}?(?P<noun>entit(?:y|ies)|persons?|entr(?:y|ies))"
+_SUMMARY_ADDS = re.compile(  # the lookahead only restates the first letter (a cheap reject)
+    rf"(?=[aA])\badding\s+(?P<n>{COUNT_WORD})\s+(?:[\w'’-]+\s+){{0,2}}?(?P<noun>entit(?:y|ies)|persons?|entr(?:y|ies))"
     rf"(?:\s+under\s+(?P<m>{COUNT_WORD})\s+(?:entries|entry|addresses|destinations))?",
     re.IGNORECASE,
 )
@@ -83,10 +84,14 @@ def _country_key(country: str | None) -> str:
     return re.sub(r"[^A-Z]", "", (country or "").upper())
 
 
+def _same_key(ka: str, kb: str) -> bool:
+    """`_same_country` on keys already computed with `_country_key` (equal keys are prefixes)."""
+    return bool(ka and kb) and (ka.startswith(kb) or kb.startswith(ka))
+
+
 @functools.lru_cache(maxsize=8192)
 def _same_country(a: str | None, b: str | None) -> bool:
-    ka, kb = _country_key(a), _country_key(b)
-    return bool(ka and kb) and (ka == kb or ka.startswith(kb) or kb.startswith(ka))
+    return _same_key(_country_key(a), _country_key(b))
 
 
 def _fr_date(date: dt.date) -> str:
@@ -134,38 +139,43 @@ def _table_rows(table: Table, ctx: Context) -> list[TableRow]:
     rows: list[TableRow] = []
     country: str | None = None
     for row in table.rows:
-        cells = row.cells
-        texts = [c.text for c in cells]  # each cell's text, computed once
+        texts = list(row.texts)  # copied: placeholders below may change a text
         n = len(texts)
-        if all(not t.strip(_STARS) for t in texts):
-            continue
+        if not "".join(texts).strip(_STARS):
+            continue  # only stars and spaces in every cell
         country_text = texts[ci] if ci < n else ""
         if country_text.strip(_STARS):
             country = country_text.rstrip(".").strip()
         if ei >= n or not texts[ei].strip(_STARS):
             continue
         footnotes: list[str] = []
-        for k, c in enumerate(cells):
+        for c in row.marked.values():  # only marked cells carry footnotes
             for f in c.footnotes:
                 if f not in footnotes:
                     footnotes.append(f)
-            if "[" in texts[k]:
+        entity = row.cell(ei)
+        for k, text in enumerate(texts):
+            if "[" in text:
+                c = entity if k == ei else row.cell(k)
                 c.lines = [_resolve_placeholders(line, table.first_page, ctx) for line in c.lines]
                 texts[k] = c.text
         requirement = clean(texts[ri]) if ri < n else ""
         policy = clean(texts[pi]) if pi < n else ""
         citations = split_citations(texts[xi]) if xi < n else []
         rows.append(
-            TableRow(country, cells[ei], requirement or None, policy or None, citations, footnotes)
+            TableRow(country, entity, requirement or None, policy or None, citations, footnotes)
         )
     return rows
 
 
 def _known_names(instructions: list[Instruction], country: str | None) -> list[str]:
+    """Names the AMDPARs add or revise under `country` (or under no stated destination)."""
+    key = _country_key(country)
     return [
         n
         for ins in instructions
-        if ins.action != "remove" and (ins.country is None or _same_country(ins.country, country))
+        if ins.action != "remove"
+        and (ins.country is None or _same_key(_country_key(ins.country), key))
         for n in ins.names
     ]
 
@@ -215,13 +225,23 @@ def _force_by_count(group: list[TableRow], mine: list[Instruction], pending: lis
 def _assign_actions(rows: list[TableRow], instructions: list[Instruction], ctx: Context) -> None:
     any_add = any(i.action == "add" for i in instructions)
     any_revise = any(i.action == "revise" for i in instructions)
-    countries: list[str | None] = []
-    for r in rows:
-        if not any(_same_country(r.country, c) or r.country == c for c in countries):
-            countries.append(r.country)
-    for country in countries:
-        group = [r for r in rows if r.country == country or _same_country(r.country, country)]
-        mine = [i for i in instructions if i.country is None or _same_country(i.country, country)]
+    # destinations as printed, in order of first appearance, with their keys
+    printed = {c: _country_key(c) for c in dict.fromkeys(r.country for r in rows)}
+    countries: list[tuple[str | None, str]] = []  # one per group of matching destinations
+    for c, pkey in printed.items():
+        if not any(_same_key(pkey, ck) or c == cc for cc, ck in countries):
+            countries.append((c, pkey))
+    ins_keys = [_country_key(i.country) for i in instructions]
+    distinct_ins_keys = set(ins_keys)
+    for country, ckey in countries:
+        members = {c for c, pkey in printed.items() if c == country or _same_key(pkey, ckey)}
+        group = [r for r in rows if r.country in members]
+        matching = {ik for ik in distinct_ins_keys if _same_key(ik, ckey)}
+        mine = [
+            i
+            for i, ik in zip(instructions, ins_keys, strict=True)
+            if i.country is None or ik in matching
+        ]
         adds = {name_key(n) for i in mine if i.action == "add" for n in i.names}
         revisions = [n for i in mine if i.action == "revise" for n in i.names]
         renames = {name_key(new): old for i in mine for new, old in i.renames.items()}
@@ -312,12 +332,12 @@ def _check_counts(rows: list[TableRow], instructions: list[Instruction], ctx: Co
         key = (_country_key(ins.country), ins.action)
         stated[key] = stated.get(key, 0) + n
         labels[key] = ins.country or "(all destinations)"
+    per_key = Counter((_country_key(r.country), r.action) for r in rows)  # rows per key
     for (ckey, action), n in stated.items():
         parsed = sum(
-            1
-            for r in rows
-            if r.action == action
-            and (not ckey or _same_country(r.country, ckey) or _country_key(r.country) == ckey)
+            count
+            for (rk, ra), count in per_key.items()
+            if ra == action and (not ckey or rk == ckey or _same_key(rk, ckey))
         )
         if parsed != n:
             ctx.warn(

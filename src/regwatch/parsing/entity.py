@@ -31,6 +31,11 @@ _INTRO = re.compile(
     r"\s*,?\s*(?:the\s+following\s+(?P<count>[\w-]{1,20})\s+(?:aliases|alias|names?)\s*:)?\s*",
     re.IGNORECASE,
 )
+# The alias keyword alone: a first-letter guard makes it cheap to scan for (see `_find_intro`).
+_INTRO_KEYWORD = re.compile(
+    r"(?=[afAF])\b(?:a\.\s?k\.\s?a\.|f\.\s?k\.\s?a\.|also\s+known\s+as|formerly\s+known\s+as)",
+    re.IGNORECASE,
+)
 _AKA_AT_START = re.compile(
     r"^(?:and\s+)?(?:a\.\s?k\.\s?a\.|f\.\s?k\.\s?a\.|also\s+known\s+as|formerly\s+known\s+as)"
     r"\s*,?\s*",
@@ -111,16 +116,12 @@ class KnownNames:
 
     def longest_prefix(self, text: str, folded_text: str) -> int:
         """Length of the longest known name `text` starts with (at a boundary), or 0."""
-        best = 0
-        for folded in self._buckets.get(folded_text[:_HEAD], ()):
-            if len(folded) > best and folded_text.startswith(folded) and _ends_name(text, len(folded)):
-                best = len(folded)
-                break  # bucket is sorted longest first
-        for folded in self._short:
-            if len(folded) > best and folded_text.startswith(folded) and _ends_name(text, len(folded)):
-                best = len(folded)
-                break
-        return best
+        # each list is sorted longest first, and every short name is shorter than a bucketed one
+        for candidates in (self._buckets.get(folded_text[:_HEAD], ()), self._short):
+            for folded in candidates:
+                if folded_text.startswith(folded) and _ends_name(text, len(folded)):
+                    return len(folded)
+        return 0
 
 
 def _extend_with_suffixes(text: str, end: int) -> int:
@@ -266,6 +267,20 @@ def _split_name_segments_until_break(text: str) -> tuple[str, str]:
     return alias, address
 
 
+def _find_intro(text: str, pos: int) -> re.Match[str] | None:
+    """Same match as `_INTRO.search(text, pos)`, found from the keyword instead of trying the
+    optional ',' and spaces that lead `_INTRO` at every position."""
+    keyword = _INTRO_KEYWORD.search(text, pos)
+    if keyword is None:
+        return None
+    start = keyword.start()
+    while start > pos and text[start - 1].isspace():
+        start -= 1
+    if start > pos and text[start - 1] == ",":
+        start -= 1
+    return _INTRO.match(text, start)
+
+
 def split_entity_cell(
     lines: Sequence[str], known_names: Sequence[str] | KnownNames = ()
 ) -> EntityParts:
@@ -286,7 +301,7 @@ def split_entity_cell(
     else:
         low = text.lower()
     # every alias introduction contains 'k.' (a.k.a., f.k.a.) or 'known'; skip the regex if not
-    intro = _INTRO.search(text, search_from) if "k." in low or "known" in low else None
+    intro = _find_intro(text, search_from) if "k." in low or "known" in low else None
     if intro is not None and name is None and "\n" in text[: intro.start()]:
         intro = None  # an 'a.k.a.' inside a later line belongs to an alias, not the name
     if intro is not None and (name is None or text[search_from : intro.start()].strip(" ,") == ""):
@@ -344,13 +359,12 @@ def _bulleted(rest: str, parts: EntityParts) -> None:
         _undashed(rest, parts, parts.stated_alias_count)
         return
     address_texts: list[str] = []
-    for i, (piece, bullet, line_index) in enumerate(pieces):
+    for i, (piece, bullet, _line) in enumerate(pieces):
         if bullet and i < last_bullet:
             parts.aliases.append(strip_list_punctuation(piece))
         elif bullet:
-            following_on_same_line = any(li == line_index for _, _, li in pieces[i + 1 :])
-            has_later_lines = any(li > line_index for _, _, li in pieces[i + 1 :])
-            if has_later_lines or following_on_same_line:
+            # line indexes never decrease: anything after this piece is on this line or later
+            if i + 1 < len(pieces):
                 parts.aliases.append(strip_list_punctuation(piece))
             else:
                 alias, address = _sentence_split(piece)
@@ -370,8 +384,14 @@ _CITATION = re.compile(
 
 def split_citations(text: str) -> list[str]:
     """'84 FR 54004, 10/9/19. 85 FR 44161, 7/22/20.' -> one element per citation."""
+    return list(_citations(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _citations(text: str) -> tuple[str, ...]:
+    # memoised: a table repeats the same chain on many rows (cleared with `clear_caches`)
     text = clean(text)
     if not text:
-        return []
-    found = [clean(m.group(0)) for m in _CITATION.finditer(text)]
-    return found if found else [text]
+        return ()
+    found = tuple(clean(m.group(0)) for m in _CITATION.finditer(text))
+    return found if found else (text,)

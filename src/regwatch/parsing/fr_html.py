@@ -89,7 +89,7 @@ def _table(table: Tag, page: int | None) -> tuple[Table, int | None]:
             entry = len(cells) > 1 and any(not c.is_empty for c in cells[1:])
             if first_page is None and entry and not all(set(c.text) <= set("* ") for c in cells):
                 first_page = page
-            rows.append(Row(cells=cells, page=page))
+            rows.append(Row.from_cells(cells, page))
         elif _page(el) is not None:
             page = _page(el)  # later rows are printed on the new page, as with PRTPAGE
     return Table(headings=headings, rows=rows, first_page=first_page), page

@@ -12,7 +12,7 @@ from lxml import etree
 
 from regwatch.errors import ParseError, UnsafeDocumentError
 from regwatch.parsing.blocks import Amdpar, Block, Cell, DocumentText, Row, Table
-from regwatch.parsing.text import clean
+from regwatch.parsing.text import clean, clean_unique
 
 _ENTITY_DECL = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _DOCTYPE = re.compile(rb"<!\s*DOCTYPE", re.IGNORECASE)
@@ -87,13 +87,13 @@ def load_tree(data: bytes, document_number: str | None = None) -> etree._Element
     return root
 
 
+_STRING_VALUE = etree.XPath("string()")  # all descendant text in one C call (no comments/PIs)
+
+
 def _text(el: etree._Element) -> str:
-    return "".join(el.itertext())
-
-
-def _tag(el: etree._Element) -> str:
-    tag = el.tag
-    return tag if isinstance(tag, str) else ""
+    if len(el) == 0:  # a leaf: its text is its whole string value, no XPath call needed
+        return el.text or ""
+    return str(_STRING_VALUE(el))
 
 
 _STARS = "* "
@@ -101,41 +101,33 @@ _STARS = "* "
 
 def _rich_cell(ent: etree._Element) -> Cell:
     """Text lines of an ENT with markup: the head, then one line per LI; SU go to footnotes."""
-    cell = Cell(lines=[""])
-
-    def add(text: str | None) -> None:
-        if text:
-            cell.lines[-1] += text
+    lines = [ent.text or ""]  # the line being written is lines[-1]
+    footnotes: list[str] = []
 
     def walk(el: etree._Element) -> None:
         for child in el:
-            tag = _tag(child)
+            tag = child.tag
             if tag == "SU":
                 marker = clean(_text(child))
-                if marker and marker not in cell.footnotes:
-                    cell.footnotes.append(marker)
+                if marker and marker not in footnotes:
+                    footnotes.append(marker)
             elif tag == "LI":
-                cell.lines.append("")
-                add(child.text)
-                walk(child)
-                cell.lines.append("")
-            elif tag in ("PRTPAGE", "FTREF") or not tag:
-                pass
+                lines.append(child.text or "")
+                if len(child):
+                    walk(child)
+                lines.append("")
+            elif tag == "PRTPAGE" or tag == "FTREF" or not isinstance(tag, str):
+                pass  # page markers, footnote references, comments: no text
             else:
-                add(child.text)
-                walk(child)
-            add(child.tail)
+                if child.text:
+                    lines[-1] += child.text
+                if len(child):
+                    walk(child)
+            if child.tail:
+                lines[-1] += child.tail
 
-    add(ent.text)
     walk(ent)
-    lines: list[str] = []
-    for line in cell.lines:
-        if line:
-            line = clean(line)
-            if line:
-                lines.append(line)
-    cell.lines = lines
-    return cell
+    return Cell([c for c in (clean(line) for line in lines if line) if c], footnotes)
 
 
 def _page(el: etree._Element, current: int | None) -> int | None:
@@ -152,23 +144,23 @@ def _table(table: etree._Element, page: int | None) -> tuple[Table, int | None]:
         if el.tag == "PRTPAGE":
             page = _page(el, page)
             continue
-        cells: list[Cell] = []
+        rich: dict[int, Cell] = {}
         texts: list[str] = []
-        for ent in el.iterchildren("ENT"):
+        for ent in el:
+            if ent.tag != "ENT":
+                continue
             if len(ent):
                 cell = _rich_cell(ent)
-                text = cell.text
+                rich[len(texts)] = cell
+                texts.append(cell.text)
             else:  # fast path: most cells are plain text
                 raw = ent.text
-                text = clean(raw) if raw else ""
-                cell = Cell(lines=[text] if text else [])
-            cells.append(cell)
-            texts.append(text)
-        if all(not t.strip(_STARS) for t in texts):
+                texts.append(clean(raw) if raw else "")
+        if not "".join(texts).strip(_STARS):
             continue  # an empty or '* * *' row: no entry, and no country for later rows
         if first_page is None and len(texts) > 1 and any(texts[1:]):
             first_page = page
-        rows.append(Row(cells=cells, page=page))
+        rows.append(Row(texts, page, rich))
     return Table(headings=headings, rows=rows, first_page=first_page), page
 
 
@@ -189,12 +181,12 @@ def blocks_from_tree(root: etree._Element) -> DocumentText:
         if tag == "PRTPAGE":
             page = _page(el, page)
         elif tag == "AMDPAR":
-            blocks.append(Amdpar(text=clean(_text(el)), part=_regtext_part(el)))
+            blocks.append(Amdpar(text=clean_unique(_text(el)), part=_regtext_part(el)))
         elif tag == "GPOTABLE":
             table, _ = _table(el, page)
             blocks.append(table)
         elif tag == "SUM":
-            summary.append(clean(" ".join(_text(p) for p in el.iter("P"))))
+            summary.append(clean_unique(" ".join(_text(p) for p in el.iter("P"))))
         else:
-            action.append(clean(" ".join(_text(p) for p in el.iter("P"))))
+            action.append(clean_unique(" ".join(_text(p) for p in el.iter("P"))))
     return DocumentText(blocks=blocks, summary=" ".join(summary), action=" ".join(action))

@@ -62,14 +62,24 @@ ABBREVIATIONS = frozenset(
 )
 
 
-@functools.lru_cache(maxsize=16384)
-def clean(text: str) -> str:
-    """Collapse every kind of whitespace to one plain space and trim."""
+def clean_unique(text: str) -> str:
+    """Collapse every kind of whitespace to one plain space and trim.
+
+    Not memoised: for one-off long strings (paragraphs), where hashing them for `clean`'s
+    memo costs more than it saves.
+    """
     # Fast path: every Unicode space but U+0020 is non-printable, so a printable text without
     # a double space needs no substitution.
     if text.isprintable() and "  " not in text:
         return text.strip()
     return _SPACES.sub(" ", text).strip()
+
+
+@functools.lru_cache(maxsize=16384)
+def clean(text: str) -> str:
+    """Collapse every kind of whitespace to one plain space and trim (memoised: table cells
+    repeat the same requirement, policy and address strings row after row)."""
+    return clean_unique(text)
 
 
 def ends_with_abbreviation(text: str) -> bool:
@@ -88,6 +98,7 @@ def ends_with_abbreviation(text: str) -> bool:
 _LIST_SUFFIXES = ("; and", ";and", ", and", "; or", ";", ",")
 
 
+@functools.lru_cache(maxsize=8192)
 def strip_list_punctuation(text: str) -> str:
     """Drop a list item's bullet and separators: leading dash, trailing ';', '; and', '.'."""
     t = clean(text)
@@ -114,21 +125,31 @@ def comparable(text: str | None) -> str | None:
     return t
 
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "`": "'", "´": "'"})
+_QUOTE_PAIRS = (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'"), ("`", "'"), ("´", "'"))
 
 
 @functools.lru_cache(maxsize=16384)
 def name_key(text: str) -> str:
     """A loose key to match names across the AMDPAR and the table (quotes, case, punctuation)."""
-    t = clean(text).translate(_QUOTES).casefold()
+    t = clean(text)
+    for quote, plain in _QUOTE_PAIRS:  # cheaper than str.translate, which walks a dict per char
+        if quote in t:
+            t = t.replace(quote, plain)
+    t = t.casefold()
     t = _NON_WORD.sub(" ", t)
     return t.strip()
 
 
 def clear_caches() -> None:
-    """Forget memoised strings (benchmarks use it to measure cold parses)."""
+    """Forget every memoised string of the parsing package (benchmarks use it to measure cold
+    parses: no pass may profit from an earlier pass over the same bytes)."""
     clean.cache_clear()
-    from regwatch.parsing.entity import fold
+    strip_list_punctuation.cache_clear()
+    name_key.cache_clear()
+    from regwatch.parsing.core import _country_key, _same_country
+    from regwatch.parsing.entity import _citations, fold
 
     fold.cache_clear()
-    name_key.cache_clear()
+    _citations.cache_clear()
+    _country_key.cache_clear()
+    _same_country.cache_clear()
