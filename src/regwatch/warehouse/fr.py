@@ -318,7 +318,7 @@ class _Replay:
                     valid_to=doc.effective,
                     to_key=doc.sort_key,
                     to_snapshot=doc.snapshot_id,
-                    end_action="remove" if new is None else last_action[key],
+                    end_action=_end_action(new, last_action[key]),
                     end_document_number=doc.document_number,
                     end_citation=doc.citation,
                 )
@@ -384,6 +384,13 @@ class _Replay:
         before.setdefault(key, old)
         self.set(key, _merge(old, change))
         return key
+
+
+def _end_action(new: EntryState | None, action: str) -> str:
+    """Why a version ended: removed, or superseded by a revision/correction."""
+    if new is None:
+        return "remove"
+    return "revise" if action == "add" else action
 
 
 def _merge(old: EntryState | None, change: EntityChange) -> EntryState:
