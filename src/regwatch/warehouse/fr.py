@@ -132,6 +132,13 @@ def load_fr_document(
     return status
 
 
+def _stated(change: EntityChange, values: tuple[str, ...]) -> list[str] | None:
+    """A removal prints no table row: what the rule does not state is NULL, not an empty list."""
+    if change.action == "remove" and not values:
+        return None
+    return list(values)
+
+
 def _insert_changes(
     con: duckdb.DuckDBPyConnection,
     document_id: int,
@@ -149,12 +156,12 @@ def _insert_changes(
             "country": c.country,
             "name": c.name,
             "previous_name": c.previous_name,
-            "aliases": list(c.aliases),
-            "addresses": list(c.addresses),
+            "aliases": _stated(c, c.aliases),
+            "addresses": _stated(c, c.addresses),
             "license_requirement": c.license_requirement,
             "license_review_policy": c.license_review_policy,
-            "federal_register_citations": list(c.federal_register_citations),
-            "footnotes": list(c.footnotes),
+            "federal_register_citations": _stated(c, c.federal_register_citations),
+            "footnotes": _stated(c, c.footnotes),
         }
         for i, c in enumerate(changes, start=1)
     ]
