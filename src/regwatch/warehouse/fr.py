@@ -573,8 +573,10 @@ def replay_federal_register(
         counts[doc.snapshot_id] = (added, removed, modified, len(replay.state))
     inserted, ended, superseded = _record(con, replay.versions, recorded_at)
     _update_snapshot_counts(con, counts)
+    # the same history gives the same warnings every night: repeat them only when it changed
+    level = logging.WARNING if (created or inserted or ended or superseded) else logging.DEBUG
     for message in replay.warnings:
-        log.warning("FR replay: %s", message)
+        log.log(level, "FR replay: %s", message)
     return ReplayOutcome(
         documents=len(docs),
         snapshots_created=created,
