@@ -19,6 +19,7 @@ EXAMPLES = re.findall(r"```sql\n(.*?)```", DOC.read_text(encoding="utf-8"), re.D
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cookbook") / "w.duckdb"
     docs = [
+        parsed("2018-1", "2018-08-01", [change("add", "China Academy of Launch Technology")]),
         parsed(
             "2019-22210",
             "2019-10-09",

@@ -346,3 +346,25 @@ def test_replay_from_a_base_snapshot(wh: Warehouse) -> None:
     )
     assert current == [("Hikvision Digital Technology",), ("ZTE",)]
     assert not wh.replay_federal_register(recorded_at=at(2)).changed  # base remembered
+
+
+def test_same_name_under_two_countries_is_two_entries(wh: Warehouse) -> None:
+    doc = parsed(
+        "2024-1",
+        "2024-02-27",
+        [
+            change("add", "Sandvine Incorporated", country="CANADA"),
+            change("add", "Sandvine Incorporated", country="INDIA"),
+        ],
+    )
+    load(wh, doc)
+    outcome = wh.replay_federal_register(recorded_at=at(0))
+    assert outcome.warnings == ()
+    keys = rows(wh, "SELECT DISTINCT entry_key, country FROM entity_list_current ORDER BY 2")
+    assert len({k for k, _ in keys}) == 2
+    removal = parsed(
+        "2025-1", "2025-01-01", [change("remove", "Sandvine Incorporated", country="INDIA")]
+    )
+    load(wh, removal)
+    wh.replay_federal_register(recorded_at=at(1))
+    assert rows(wh, "SELECT country FROM entity_list_current") == [("CANADA",)]

@@ -278,15 +278,19 @@ class _Replay:
         elif old is not None:
             self.retired[old.match_key] = key
 
-    def find(self, country: str | None, name: str | None) -> str | None:
+    def find(self, country: str | None, name: str | None, *, loose: bool = True) -> str | None:
+        """The live entry with this name in this country; with `loose`, the only live entry
+        of that name in any country (headings are sometimes spelled differently)."""
         if not name:
             return None
         hits = self.by_match.get((normalize_country(country), normalize_name(name)))
         if hits:
             return hits[0]
-        loose = self.by_name.get(normalize_name(name))
-        if loose and len(loose) == 1:
-            return loose[0]
+        if not loose:
+            return None
+        loose_hits = self.by_name.get(normalize_name(name))
+        if loose_hits and len(loose_hits) == 1:
+            return loose_hits[0]
         return None
 
     def new_key(self, country: str | None, name: str) -> str:
@@ -362,7 +366,9 @@ class _Replay:
             self.warnings.append(f"{where}: change without a name ignored")
             return None
         if change.action == "add":
-            key = self.find(change.country, change.name)
+            # the same name under another country is another entry (FR lists an entity under
+            # every destination it operates in)
+            key = self.find(change.country, change.name, loose=False)
             if key is not None:
                 self.warnings.append(f"{where}: already on the list; treated as a revision")
         else:
