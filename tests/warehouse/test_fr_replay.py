@@ -368,3 +368,13 @@ def test_same_name_under_two_countries_is_two_entries(wh: Warehouse) -> None:
     load(wh, removal)
     wh.replay_federal_register(recorded_at=at(1))
     assert rows(wh, "SELECT country FROM entity_list_current") == [("CANADA",)]
+
+
+def test_removal_rows_leave_unstated_lists_null(wh: Warehouse) -> None:
+    load(wh, D1, D2)
+    got = rows(
+        wh,
+        "SELECT action, aliases, addresses, footnotes FROM entity_changes "
+        "WHERE document_number = '2020-1' ORDER BY position",
+    )
+    assert got == [("revise", ["HIK"], ["Hangzhou"], []), ("remove", None, None, None)]

@@ -249,6 +249,9 @@ def test_duckdb_cli_opens_a_file_written_by_the_library(db_path: Path) -> None:
         "AND action = 'add';"
         "SELECT count(*) FROM entity_list_as_of(DATE '2020-01-01');"
         "SELECT count(*) FROM entity_history('hik');"
+        "SELECT count(*) FROM entity_diff(1, 1);"
+        "SELECT count(*) FROM entity_diff_dates(DATE '2019-01-01', DATE '2020-01-01');"
+        "SELECT count(*) FROM entity_list_current;"
     )
     out = subprocess.run(
         [cli, "-readonly", "-csv", "-noheader", str(db_path), "-c", query],
@@ -257,4 +260,4 @@ def test_duckdb_cli_opens_a_file_written_by_the_library(db_path: Path) -> None:
         timeout=60,
     )
     assert out.returncode == 0, (version.stdout, out.stderr)
-    assert out.stdout.split() == ["2", "2", "1"]
+    assert out.stdout.split() == ["2", "2", "1", "0", "2", "2"]

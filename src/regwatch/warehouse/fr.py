@@ -132,6 +132,13 @@ def load_fr_document(
     return status
 
 
+def _stated(change: EntityChange, values: tuple[str, ...]) -> list[str] | None:
+    """A removal prints no table row: what the rule does not state is NULL, not an empty list."""
+    if change.action == "remove" and not values:
+        return None
+    return list(values)
+
+
 def _insert_changes(
     con: duckdb.DuckDBPyConnection,
     document_id: int,
@@ -149,12 +156,12 @@ def _insert_changes(
             "country": c.country,
             "name": c.name,
             "previous_name": c.previous_name,
-            "aliases": list(c.aliases),
-            "addresses": list(c.addresses),
+            "aliases": _stated(c, c.aliases),
+            "addresses": _stated(c, c.addresses),
             "license_requirement": c.license_requirement,
             "license_review_policy": c.license_review_policy,
-            "federal_register_citations": list(c.federal_register_citations),
-            "footnotes": list(c.footnotes),
+            "federal_register_citations": _stated(c, c.federal_register_citations),
+            "footnotes": _stated(c, c.footnotes),
         }
         for i, c in enumerate(changes, start=1)
     ]
@@ -318,7 +325,7 @@ class _Replay:
                     valid_to=doc.effective,
                     to_key=doc.sort_key,
                     to_snapshot=doc.snapshot_id,
-                    end_action="remove" if new is None else last_action[key],
+                    end_action=_end_action(new, last_action[key]),
                     end_document_number=doc.document_number,
                     end_citation=doc.citation,
                 )
@@ -384,6 +391,13 @@ class _Replay:
         before.setdefault(key, old)
         self.set(key, _merge(old, change))
         return key
+
+
+def _end_action(new: EntryState | None, action: str) -> str:
+    """Why a version ended: removed, or superseded by a revision/correction."""
+    if new is None:
+        return "remove"
+    return "revise" if action == "add" else action
 
 
 def _merge(old: EntryState | None, change: EntityChange) -> EntryState:
@@ -559,8 +573,10 @@ def replay_federal_register(
         counts[doc.snapshot_id] = (added, removed, modified, len(replay.state))
     inserted, ended, superseded = _record(con, replay.versions, recorded_at)
     _update_snapshot_counts(con, counts)
+    # the same history gives the same warnings every night: repeat them only when it changed
+    level = logging.WARNING if (created or inserted or ended or superseded) else logging.DEBUG
     for message in replay.warnings:
-        log.warning("FR replay: %s", message)
+        log.log(level, "FR replay: %s", message)
     return ReplayOutcome(
         documents=len(docs),
         snapshots_created=created,

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 import duckdb
+import pyarrow as pa
 
 from regwatch.errors import WarehouseError
 from regwatch.models import ListEntry, ListName, SourceName
 from regwatch.warehouse.keys import EntryState, match_entries
 from regwatch.warehouse.store import (
+    VERSION_SCHEMA,
     Version,
     close_versions,
     fetch_dicts,
@@ -371,10 +373,6 @@ def _store_held(
     states: Sequence[EntryState],
     keys: Sequence[str],
 ) -> None:
-    import pyarrow as pa
-
-    from regwatch.warehouse.store import VERSION_SCHEMA
-
     lists = {"aliases", "addresses", "countries", "federal_register_citations", "footnotes"}
     schema = pa.schema(
         [
