@@ -62,6 +62,8 @@ def test_entries_the_fr_history_has_but_the_2026_list_does_not(loaded: Any) -> N
         "Nanchang O-Film Tech",
         "Sandvine Incorporated",
     }
+    sandvine = [f.country for f in stored.report.findings if f.name == "Sandvine Incorporated"]
+    assert sorted(sandvine) == ["AE", "CA", "IN", "JP", "MY", "SE"]  # one per FR destination
 
 
 def test_official_entries_citing_an_ingested_rule_but_missing_from_the_replay(
