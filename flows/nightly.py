@@ -26,15 +26,7 @@ from prefect.context import TaskRunContext
 from regwatch import __version__, pipeline
 from regwatch.config import Settings
 from regwatch.models import SourceName
-from regwatch.pipeline import (
-    Clients,
-    DocumentOutcome,
-    FetchedDocument,
-    NetworkResult,
-    RunContext,
-    RunReport,
-    RunRequest,
-)
+from regwatch.pipeline import FetchedDocument, RunReport, RunRequest
 
 NETWORK_RETRIES = 2
 NETWORK_RETRY_DELAYS = [10, 60]
@@ -49,78 +41,45 @@ def _parse_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str
     return "regwatch-parse-" + hashlib.sha256(key.encode()).hexdigest()
 
 
-@task(name="begin-run", cache_policy=NO_CACHE)
-def begin_run_task(settings: Settings, request: RunRequest) -> RunContext:
-    return pipeline.begin_run(settings, request, now=dt.datetime.now(dt.UTC))
+def _network_task(name: str, fn: Any, **options: Any) -> Any:
+    return task(
+        fn,
+        name=name,
+        retries=NETWORK_RETRIES,
+        retry_delay_seconds=NETWORK_RETRY_DELAYS,
+        cache_policy=NO_CACHE,
+        **options,
+    )
 
 
-@task(
-    name="discover",
-    retries=NETWORK_RETRIES,
-    retry_delay_seconds=NETWORK_RETRY_DELAYS,
-    cache_policy=NO_CACHE,
+# The library's own stage functions, as Prefect tasks: retries on network steps, parses cached
+# on content hashes, everything else run once and observed.
+PREFECT_STEPS = pipeline.Steps(
+    begin_run=task(pipeline.begin_run, name="begin-run", cache_policy=NO_CACHE),
+    discover=_network_task("discover", pipeline.discover),
+    fetch_document=_network_task(
+        "fetch", pipeline.fetch_document, task_run_name="fetch-{document_number}"
+    ),
+    parse=task(
+        pipeline.parse_fetched,
+        name="parse",
+        task_run_name="parse-{fetched.document_number}",
+        cache_key_fn=_parse_cache_key,
+        persist_result=True,
+    ),
+    fetch_public_inspection=_network_task(
+        "fetch-public-inspection", pipeline.fetch_public_inspection
+    ),
+    fetch_csl=_network_task("fetch-screening-list", pipeline.fetch_csl),
+    load=task(pipeline.load, name="load", cache_policy=NO_CACHE),
+    deliver_alerts=task(
+        pipeline.deliver_alerts,
+        name="deliver-alerts",
+        retries=1,
+        retry_delay_seconds=30,
+        cache_policy=NO_CACHE,
+    ),
 )
-def discover_task(clients: Clients, since: dt.date, until: dt.date) -> list[str]:
-    return pipeline.discover(clients, since, until)
-
-
-@task(
-    name="fetch",
-    task_run_name="fetch-{document_number}",
-    retries=NETWORK_RETRIES,
-    retry_delay_seconds=NETWORK_RETRY_DELAYS,
-    cache_policy=NO_CACHE,
-)
-def fetch_task(clients: Clients, document_number: str) -> FetchedDocument:
-    return pipeline.fetch_document(clients, document_number)
-
-
-@task(
-    name="parse",
-    task_run_name="parse-{fetched.document_number}",
-    cache_key_fn=_parse_cache_key,
-    persist_result=True,
-)
-def parse_task(fetched: FetchedDocument, archive_dir: str) -> DocumentOutcome:
-    from regwatch.archive import RawArchive
-
-    return pipeline.parse_fetched(fetched, RawArchive(Path(archive_dir)))
-
-
-@task(
-    name="fetch-screening-list",
-    retries=NETWORK_RETRIES,
-    retry_delay_seconds=NETWORK_RETRY_DELAYS,
-    cache_policy=NO_CACHE,
-)
-def fetch_csl_task(clients: Clients, context: RunContext) -> Any:
-    return pipeline.fetch_csl(clients, context)
-
-
-@task(
-    name="fetch-public-inspection",
-    retries=NETWORK_RETRIES,
-    retry_delay_seconds=NETWORK_RETRY_DELAYS,
-    cache_policy=NO_CACHE,
-)
-def fetch_public_inspection_task(clients: Clients) -> Any:
-    return pipeline.fetch_public_inspection(clients)
-
-
-@task(name="load", cache_policy=NO_CACHE)
-def load_task(
-    settings: Settings,
-    context: RunContext,
-    request: RunRequest,
-    network: NetworkResult,
-    report: RunReport,
-) -> RunReport:
-    return pipeline.load(settings, context, request, network, report, now=dt.datetime.now(dt.UTC))
-
-
-@task(name="deliver-alerts", retries=1, retry_delay_seconds=30, cache_policy=NO_CACHE)
-def deliver_alerts_task(settings: Settings, request: RunRequest, report: RunReport) -> RunReport:
-    return pipeline.deliver_alerts(settings, request, report)
 
 
 def _transport(demo_data_dir: str | None) -> httpx.BaseTransport | None:
@@ -161,18 +120,9 @@ def nightly(
         accept_drop=accept_drop,
         trigger=trigger,
     )
-    context = begin_run_task(settings, request)
-    report = RunReport(run_id=context.run_id, since=context.since, until=context.until)
-    logger.info(
-        "run %s: %s .. %s into %s", context.run_id, context.since, context.until, settings.db_path
+    report = pipeline.run_nightly(
+        settings, request, transport=_transport(demo_data_dir), steps=PREFECT_STEPS
     )
-    try:
-        network = _network_phase(settings, context, request, report, _transport(demo_data_dir))
-        report = load_task(settings, context, request, network, report)
-    except BaseException as exc:
-        pipeline.record_failure(settings, report, exc)
-        raise
-    report = deliver_alerts_task(settings, request, report)
     for line in report.summary_lines():
         logger.info(line)
     _publish_artifacts(report)
@@ -182,38 +132,6 @@ def nightly(
         "exit_code": report.exit_code,
         "summary": report.summary_lines(),
     }
-
-
-def _network_phase(
-    settings: Settings,
-    context: RunContext,
-    request: RunRequest,
-    report: RunReport,
-    transport: httpx.BaseTransport | None,
-) -> NetworkResult:
-    outcomes: list[DocumentOutcome] = []
-    public_inspection: list[Any] = []
-    extra = []
-    csl_payload = None
-    with pipeline.open_clients(settings, transport=transport) as clients:
-        if "federal_register" in request.sources:
-            report.discovered = discover_task(clients, context.since, context.until)
-            archive_dir = str(settings.resolved_archive_dir)
-            for number in report.discovered:
-                fetched = fetch_task(clients, number)
-                outcomes.append(parse_task(fetched, archive_dir))
-            if request.send_alerts:
-                public_inspection, pi_payload = fetch_public_inspection_task(clients)
-                extra.append(pi_payload)
-        if "csl" in request.sources:
-            csl_payload = fetch_csl_task(clients, context)
-    return NetworkResult(
-        documents=tuple(outcomes),
-        csl_payload=csl_payload,
-        csl_not_modified="csl" in request.sources and csl_payload is None,
-        public_inspection=tuple(public_inspection),
-        extra_payloads=tuple(extra),
-    )
 
 
 def _publish_artifacts(report: RunReport) -> None:

@@ -622,12 +622,29 @@ class StageTimer:
             self.report.timings[stage] = round(self.report.timings.get(stage, 0.0) + elapsed, 3)
 
 
+@dataclass(frozen=True, slots=True)
+class Steps:
+    """The stages of a run. `run_nightly` calls these; the Prefect flow passes task versions."""
+
+    begin_run: Callable[..., RunContext] = begin_run
+    discover: Callable[[Clients, dt.date, dt.date], list[str]] = discover
+    fetch_document: Callable[[Clients, str], FetchedDocument] = fetch_document
+    parse: Callable[[FetchedDocument, RawArchive], DocumentOutcome] = parse_fetched
+    fetch_public_inspection: Callable[
+        [Clients], tuple[list[Mapping[str, Any]], ArchivedPayload]
+    ] = fetch_public_inspection
+    fetch_csl: Callable[[Clients, RunContext], ArchivedPayload | None] = fetch_csl
+    load: Callable[..., RunReport] = load
+    deliver_alerts: Callable[[Settings, RunRequest, RunReport], RunReport] = deliver_alerts
+
+
 def run_network_phase(
     clients: Clients,
     context: RunContext,
     request: RunRequest,
     report: RunReport,
     *,
+    steps: Steps,
     progress: Callable[[str], None] | None = None,
 ) -> NetworkResult:
     """Discover, fetch and parse without touching the warehouse."""
@@ -636,24 +653,24 @@ def run_network_phase(
     extra: list[ArchivedPayload] = []
     if "federal_register" in request.sources:
         with timer("discover"):
-            report.discovered = discover(clients, context.since, context.until)
+            report.discovered = steps.discover(clients, context.since, context.until)
         for number in report.discovered:
             if progress:
                 progress(number)
             with timer("fetch"):
-                fetched = fetch_document(clients, number)
+                fetched = steps.fetch_document(clients, number)
             with timer("parse"):
-                outcomes.append(parse_fetched(fetched, clients.archive))
+                outcomes.append(steps.parse(fetched, clients.archive))
             crash_point("network:after-first-document")
     public_inspection: list[Mapping[str, Any]] = []
     if request.send_alerts and "federal_register" in request.sources:
         with timer("public_inspection"):
-            public_inspection, pi_payload = fetch_public_inspection(clients)
+            public_inspection, pi_payload = steps.fetch_public_inspection(clients)
             extra.append(pi_payload)
     csl_payload = None
     if "csl" in request.sources:
         with timer("csl_download"):
-            csl_payload = fetch_csl(clients, context)
+            csl_payload = steps.fetch_csl(clients, context)
     return NetworkResult(
         documents=tuple(outcomes),
         csl_payload=csl_payload,
@@ -669,19 +686,23 @@ def run_nightly(
     *,
     transport: httpx.BaseTransport | None = None,
     progress: Callable[[str], None] | None = None,
+    steps: Steps | None = None,
 ) -> RunReport:
-    """The whole run without Prefect (the flow does the same steps as tasks)."""
-    context = begin_run(settings, request, now=_utcnow())
+    """The whole run: begin -> network phase -> one-transaction load -> alert delivery."""
+    steps = steps or Steps()
+    context = steps.begin_run(settings, request, now=_utcnow())
     report = RunReport(run_id=context.run_id, since=context.since, until=context.until)
     timer = StageTimer(report)
     try:
         with open_clients(settings, transport=transport) as clients:
-            network = run_network_phase(clients, context, request, report, progress=progress)
+            network = run_network_phase(
+                clients, context, request, report, steps=steps, progress=progress
+            )
         with timer("load"):
-            load(settings, context, request, network, report, now=_utcnow())
+            report = steps.load(settings, context, request, network, report, now=_utcnow())
     except BaseException as exc:
         record_failure(settings, report, exc)
         raise
     with timer("alerts"):
-        deliver_alerts(settings, request, report)
+        report = steps.deliver_alerts(settings, request, report)
     return report
