@@ -16,7 +16,8 @@ from regwatch.errors import ConfigError
 DEFAULT_FR_BASE_URL = "https://www.federalregister.gov"
 DEFAULT_CSL_BASE_URL = "https://data.trade.gov"
 DEFAULT_DB_PATH = Path("warehouse") / "regwatch.duckdb"
-USER_AGENT = "regwatch/0.1 (+https://github.com/regwatch/regwatch; export-control data pipeline)"
+# Operators should add a contact (REGWATCH_USER_AGENT), as the FR asks of heavy API users.
+USER_AGENT = "regwatch/0.1 (export-control data pipeline; python-httpx)"
 
 
 def _float(env: Mapping[str, str], key: str, default: float) -> float:

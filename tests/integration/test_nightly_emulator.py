@@ -41,6 +41,10 @@ CHANGES_OF_DOCUMENT = (
     "license_review_policy, federal_register_citations, footnotes FROM entity_changes "
     "WHERE document_number = ? ORDER BY position"
 )
+XINJIANG_COUNT = (
+    "SELECT count(*) AS n FROM entity_changes "
+    "WHERE document_number = '2019-22210' AND action = 'add'"
+)
 TABLES_THAT_MUST_NOT_GROW = ("entity_changes", "fr_documents", "parse_warnings", "quarantine")
 
 
@@ -109,6 +113,15 @@ def test_october_2019_run_loads_the_xinjiang_rule_exactly(upstream: str, tmp_pat
     again = run_nightly(settings, OCTOBER_2019)
     assert again.load_status == {"2019-22210": "unchanged"}
     assert table_counts(settings.db_path) == before
+
+    # The DuckDB CLI that `make setup` installs (1.5.x) opens the file the run wrote.
+    cli = Path(sys.executable).parent / "duckdb"
+    shown = subprocess.run(
+        [str(cli), "-readonly", "-csv", str(settings.db_path), "-c", XINJIANG_COUNT],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split() == ["n", "28"]
 
 
 @pytest.mark.parametrize(
