@@ -51,6 +51,9 @@ DEFAULT_FIRST_SINCE = dt.date(2008, 1, 1)
 FR_TIMEZONE = zoneinfo.ZoneInfo("America/New_York")
 ALL_SOURCES: tuple[SourceName, ...] = ("federal_register", "csl")
 
+OPEN_QUARANTINE = """
+SELECT DISTINCT document_number FROM quarantine_open ORDER BY document_number
+"""
 HAS_BOTH_SOURCES = """
 SELECT count(DISTINCT source) = 2 FROM snapshots WHERE list = 'entity_list'
 """
@@ -84,6 +87,7 @@ class RunContext:
     until: dt.date
     csl_etag: str | None
     csl_last_modified: str | None
+    retry_documents: tuple[str, ...] = ()  # still quarantined: tried again every run
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +255,9 @@ def begin_run(settings: Settings, request: RunRequest, *, now: dt.datetime) -> R
             until=until,
             csl_etag=wh.get_cursor(CSL_ETAG_CURSOR),
             csl_last_modified=wh.get_cursor(CSL_LAST_MODIFIED_CURSOR),
+            retry_documents=tuple(
+                str(row[0]) for row in wh.con.execute(OPEN_QUARANTINE).fetchall() if row[0]
+            ),
         )
         runs.insert_running(wh.con, context, request)
     return context
@@ -654,7 +661,9 @@ def run_network_phase(
     if "federal_register" in request.sources:
         with timer("discover"):
             report.discovered = steps.discover(clients, context.since, context.until)
-        for number in report.discovered:
+        # Quarantined documents outside the window are retried too (e.g. after a parser fix).
+        retries = [n for n in context.retry_documents if n not in report.discovered]
+        for number in [*report.discovered, *retries]:
             if progress:
                 progress(number)
             with timer("fetch"):

@@ -190,6 +190,15 @@ def test_malformed_xml_is_quarantined_and_the_rest_loads(
     assert quarantined == [("2020-12735",)]
     assert loaded == [("2020-15827",)]
 
+    # Once the document is served whole, the next run retries it even outside its window.
+    with upstream_factory() as base_url:
+        healed = run_nightly(replace(settings, fr_base_url=base_url), OCTOBER_2019)
+    assert healed.exit_code == 0, healed.summary_lines()
+    assert healed.load_status == {"2019-22210": "inserted", "2020-12735": "inserted"}
+    assert loaded_rows(settings.db_path, "2020-12735") == expected_rows("2020-12735")
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM quarantine_open").fetchall() == [(0,)]
+
 
 def test_network_failure_fails_the_run_and_writes_nothing(
     upstream_factory: Any, tmp_path: Path
