@@ -1,4 +1,4 @@
-"""Every SQL example in docs/warehouse.md runs against a small warehouse and returns rows."""
+"""Every SQL example of the README's analysts' cookbook runs on a small warehouse, with rows."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from wh_factories import at, change, content_sha, entry, parsed
 
 from regwatch.warehouse import Warehouse
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "warehouse.md"
-EXAMPLES = re.findall(r"```sql\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+DOC = Path(__file__).resolve().parents[2] / "README.md"
+COOKBOOK = DOC.read_text(encoding="utf-8").split("## The warehouse for analysts", 1)[1]
+COOKBOOK = COOKBOOK.split("\n## ", 1)[0]  # up to the next top-level section
+EXAMPLES = re.findall(r"```sql\n(.*?)```", COOKBOOK, re.DOTALL)
 
 
 @pytest.fixture(scope="module")
