@@ -1,6 +1,6 @@
 """The versioned DuckDB warehouse: FR documents, list snapshots, bitemporal entry history.
 
-Public SQL (views/macros) lives in `warehouse/sql/views/`; see docs/warehouse.md.
+Public SQL (views/macros) lives in `warehouse/sql/views/`; documented in README.md ("The warehouse for analysts").
 """
 
 from __future__ import annotations
