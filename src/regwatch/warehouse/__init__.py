@@ -1,6 +1,7 @@
 """The versioned DuckDB warehouse: FR documents, list snapshots, bitemporal entry history.
 
-Public SQL (views/macros) lives in `warehouse/sql/views/`; documented in README.md ("The warehouse for analysts").
+Public SQL (views/macros) lives in `warehouse/sql/views/`; the README's "The warehouse for
+analysts" documents it.
 """
 
 from __future__ import annotations
