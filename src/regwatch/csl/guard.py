@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from regwatch.csl.countries import to_iso
+from regwatch.countries import to_iso
 from regwatch.csl.normalize import match_key
 from regwatch.errors import ConfigError
 from regwatch.models import ListEntry

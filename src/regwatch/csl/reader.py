@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from regwatch.countries import is_iso_code, to_iso
 from regwatch.csl.citations import split_citations
-from regwatch.csl.countries import is_iso_code, to_iso
 from regwatch.csl.normalize import (
     clean_list,
     clean_text,

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from regwatch.countries import to_iso
 from regwatch.csl.citations import Citation, parse_citation, parse_citations
-from regwatch.csl.countries import to_iso
 from regwatch.csl.normalize import match_key, policy_key
 from regwatch.models import ListEntry
 

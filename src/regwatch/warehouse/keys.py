@@ -17,34 +17,14 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from regwatch.countries import to_iso
+
 LIST_PREFIX = {
     "entity_list": "EL",
     "denied_persons": "DP",
     "unverified": "UVL",
     "military_end_user": "MEU",
 }
-
-# Country spellings seen in FR rules (upper-case headings) and the CSL (ISO codes) -> ISO 3166-1.
-_COUNTRY_ALIASES = {
-    "afghanistan": "AF", "armenia": "AM", "australia": "AU", "austria": "AT", "belarus": "BY",
-    "belgium": "BE", "bulgaria": "BG", "burma": "MM", "myanmar": "MM", "canada": "CA",
-    "china": "CN", "china people s republic of": "CN", "people s republic of china": "CN",
-    "prc": "CN", "colombia": "CO", "cyprus": "CY", "czech republic": "CZ", "czechia": "CZ",
-    "egypt": "EG", "estonia": "EE", "finland": "FI", "france": "FR", "georgia": "GE",
-    "germany": "DE", "greece": "GR", "hong kong": "HK", "india": "IN", "indonesia": "ID",
-    "iran": "IR", "iraq": "IQ", "ireland": "IE", "israel": "IL", "italy": "IT", "japan": "JP",
-    "jordan": "JO", "kazakhstan": "KZ", "korea south": "KR", "south korea": "KR",
-    "korea north": "KP", "north korea": "KP", "kyrgyzstan": "KG", "latvia": "LV",
-    "lebanon": "LB", "lithuania": "LT", "luxembourg": "LU", "malaysia": "MY", "malta": "MT",
-    "mexico": "MX", "netherlands": "NL", "new zealand": "NZ", "nicaragua": "NI", "oman": "OM",
-    "pakistan": "PK", "philippines": "PH", "poland": "PL", "russia": "RU",
-    "russian federation": "RU", "saudi arabia": "SA", "senegal": "SN", "singapore": "SG",
-    "slovakia": "SK", "slovenia": "SI", "south africa": "ZA", "spain": "ES", "sweden": "SE",
-    "switzerland": "CH", "syria": "SY", "taiwan": "TW", "tajikistan": "TJ", "thailand": "TH",
-    "turkey": "TR", "turkiye": "TR", "ukraine": "UA", "united arab emirates": "AE",
-    "uae": "AE", "united kingdom": "GB", "uk": "GB", "uzbekistan": "UZ", "venezuela": "VE",
-    "vietnam": "VN", "viet nam": "VN", "yemen": "YE",
-}  # fmt: skip
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
@@ -59,12 +39,7 @@ def normalize_name(value: str | None) -> str:
 
 def normalize_country(value: str | None) -> str:
     """ISO 3166-1 alpha-2 when known (so FR headings and CSL codes agree), else normalized text."""
-    text = normalize_name(value)
-    if not text:
-        return ""
-    if len(text) == 2 and text.isalpha():
-        return text.upper()
-    return _COUNTRY_ALIASES.get(text, text)
+    return to_iso(value) or normalize_name(value)
 
 
 def base_key(list_name: str, country: str | None, name: str) -> str:

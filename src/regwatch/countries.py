@@ -1,4 +1,4 @@
-"""Country names <-> ISO 3166-1 alpha-2 codes.
+"""Country names <-> ISO 3166-1 alpha-2 codes, shared by the warehouse keys and the CSL code.
 
 The screening list gives address countries as ISO codes ("CN"); Federal Register rules use the
 Entity List's destination headings ("CHINA, PEOPLE'S REPUBLIC OF"). Reconciliation compares the
