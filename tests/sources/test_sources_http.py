@@ -196,6 +196,18 @@ def test_rate_limit_spaces_requests_on_a_fake_clock() -> None:
     assert [round(b - a, 6) for a, b in itertools.pairwise(starts)] == [0.25] * 3
 
 
+def test_rate_limit_is_per_host() -> None:
+    """The FR's request budget does not slow the screening-list download, and vice versa."""
+    script = Script(ok(), ok(), ok())
+    clock = FakeClock()
+    client, _ = make_client(script, clock=clock, requests_per_second=2.0)
+    client.get(URL)
+    client.get("https://data.example.test/consolidated.json")
+    assert clock.sleeps == []
+    client.get(URL)
+    assert clock.sleeps == [0.5]
+
+
 def test_rate_limiter_does_not_wait_after_idle_time() -> None:
     clock = FakeClock()
     limiter = RateLimiter(2.0, clock=clock, sleep=clock.sleep)

@@ -133,7 +133,9 @@ class HttpClient:
         self.max_retry_after = max_retry_after
         self._sleep = sleep
         self._rng = random.Random()
-        self.rate_limiter = RateLimiter(settings.requests_per_second, clock=clock, sleep=sleep)
+        # One limiter per host: the FR's request budget says nothing about trade.gov's.
+        self._limiters: dict[str, RateLimiter] = {}
+        self._limiter_args = (settings.requests_per_second, clock, sleep)
         timeout = settings.timeout_seconds
         self._client = httpx.Client(
             transport=transport,
@@ -174,7 +176,7 @@ class HttpClient:
         query = _query_params(params)
 
         def attempt() -> httpx.Response:
-            self._before_request()
+            self._before_request(url)
             with _translate_transport_errors(url):
                 response = self._client.get(url, params=query, headers=headers)
                 self._check_status(response)
@@ -198,7 +200,7 @@ class HttpClient:
         headers = _conditional_headers(etag, last_modified)
 
         def attempt() -> ArchivedPayload | None:
-            self._before_request()
+            self._before_request(url)
             with (
                 _translate_transport_errors(url),
                 self._client.stream("GET", url, headers=headers) as response,
@@ -225,8 +227,13 @@ class HttpClient:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _before_request(self) -> None:
-        self.rate_limiter.acquire()
+    def _before_request(self, url: str) -> None:
+        host = httpx.URL(url).host
+        limiter = self._limiters.get(host)
+        if limiter is None:
+            rate, clock, sleep = self._limiter_args
+            limiter = self._limiters[host] = RateLimiter(rate, clock=clock, sleep=sleep)
+        limiter.acquire()
         self.requests_sent += 1
 
     def _retrying(self, url: str, attempt: Callable[[], T]) -> T:
