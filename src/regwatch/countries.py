@@ -2,7 +2,9 @@
 
 The screening list gives address countries as ISO codes ("CN"); Federal Register rules use the
 Entity List's destination headings ("CHINA, PEOPLE'S REPUBLIC OF"). Reconciliation compares the
-two, so both are folded to the ISO code here. No dependency offers this offline, hence the table.
+two, so both are folded to the ISO code here. pycountry knows the ISO names but not the short
+forms the Entity List and the CSL use ("Russia", "Burma", "KOREA, SOUTH", "Iran"), so a small
+table of the names these sources print is simpler than a dependency plus the same aliases.
 """
 
 from __future__ import annotations
