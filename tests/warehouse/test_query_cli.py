@@ -76,6 +76,8 @@ def test_table_output_and_bad_input(filled: Path) -> None:
     assert result.exit_code == 0 and "history of 'hikvision' (2 rows)" in result.stdout
     bad = runner.invoke(app, ["diff", "--from", "1", "--to", "2020-01-01", "--db", str(filled)])
     assert bad.exit_code == 2 and "not one of each" in bad.output
+    unknown = runner.invoke(app, ["diff", "--from", "1", "--to", "99", "--db", str(filled)])
+    assert unknown.exit_code == 2 and "no snapshot 99" in unknown.output
     missing = runner.invoke(app, ["as-of", "2020-01-01", "--db", str(filled.parent / "nope")])
     assert missing.exit_code == 2 and "no warehouse" in missing.output
 

@@ -41,13 +41,16 @@ def _settings(db: Path | None) -> Settings:
 
 def _run_query(db: Path | None, build: Any) -> list[dict[str, Any]]:
     from regwatch.warehouse import Warehouse
+    from regwatch.warehouse.queries import require_snapshots
 
     settings = _settings(db)
     try:
         with Warehouse.open(
             settings.db_path, read_only=True, lock_timeout=settings.lock_timeout_seconds
         ) as wh:
-            records: list[dict[str, Any]] = build().records(wh.con)
+            query = build()
+            require_snapshots(wh.con, query)
+            records: list[dict[str, Any]] = query.records(wh.con)
             return records
     except RegwatchError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -92,6 +92,22 @@ def diff_query(from_: str | int | dt.date, to: str | int | dt.date) -> Query:
     raise WarehouseError("compare two snapshot ids or two dates, not one of each")
 
 
+def require_snapshots(con: duckdb.DuckDBPyConnection, query: Query) -> None:
+    """A diff between snapshot ids names existing snapshots (else the macro returns nothing)."""
+    if query.sql != DIFF_SNAPSHOTS_SQL:
+        return
+    wanted = {int(p) for p in query.params}
+    found = {
+        int(r[0])
+        for r in con.execute(
+            "SELECT snapshot_id FROM list_snapshots WHERE snapshot_id IN (?, ?)", list(query.params)
+        ).fetchall()
+    }
+    missing = sorted(wanted - found)
+    if missing:
+        raise WarehouseError(f"no snapshot {missing[0]}; see the `snapshots` view for the ids")
+
+
 def history_query(pattern: str) -> Query:
     return Query("SELECT * FROM entity_history(?)", (pattern,))
 
@@ -115,7 +131,9 @@ def as_of_query(
 def diff(
     con: duckdb.DuckDBPyConnection, from_: str | int | dt.date, to: str | int | dt.date
 ) -> pd.DataFrame:
-    return diff_query(from_, to).df(con)
+    query = diff_query(from_, to)
+    require_snapshots(con, query)
+    return query.df(con)
 
 
 def history(con: duckdb.DuckDBPyConnection, pattern: str) -> pd.DataFrame:

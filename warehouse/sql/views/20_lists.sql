@@ -83,48 +83,43 @@ WHERE v.valid_from <= CAST(d AS DATE)
 -- One row per added / removed / modified entry between two snapshots (any two, even across
 -- sources: entries are matched by list + entry_key).
 CREATE OR REPLACE MACRO entity_diff(from_snapshot_id, to_snapshot_id) AS TABLE
--- A version alive in both snapshots is unchanged, so only the versions alive in exactly one
--- of them are read: first their row ids from the narrow key columns, then the full rows.
--- Held entries (no versions) and snapshots of different series are compared in full.
-WITH a_only AS (
-    SELECT
-        list, source, entry_key, country, name, unpack_list(aliases) AS aliases,
-        unpack_list(addresses) AS addresses, license_requirement, license_review_policy,
-        unpack_list(federal_register_citations) AS federal_register_citations, valid_from,
-        valid_to, unpack_list(footnotes) AS footnotes, unpack_list(countries) AS countries,
-        start_document_number AS document_number, row_hash
-    FROM entry_versions
-    WHERE rowid IN (
-        SELECT rowid FROM entry_versions AS v
-        WHERE v.recorded_to IS NULL
-          AND v.list = snapshot_list(from_snapshot_id) AND v.source = snapshot_source(from_snapshot_id)
-          AND v.from_key <= snapshot_key(from_snapshot_id)
-          AND (v.to_key IS NULL OR v.to_key > snapshot_key(from_snapshot_id))
-          AND NOT coalesce(v.list = snapshot_list(to_snapshot_id) AND v.source = snapshot_source(to_snapshot_id)
-                           AND v.from_key <= snapshot_key(to_snapshot_id)
-                           AND (v.to_key IS NULL OR v.to_key > snapshot_key(to_snapshot_id)), false))
+-- A version alive in both snapshots is unchanged. One pass over the narrow key columns marks
+-- the versions alive in exactly one of them; only those rows are then read in full. Held
+-- entries (no versions) and snapshots of different series are compared in full.
+WITH pair AS (
+    SELECT a.snapshot_id AS a_id, a.list AS a_list, a.source AS a_source, a.sort_key AS a_key,
+           b.snapshot_id AS b_id, b.list AS b_list, b.source AS b_source, b.sort_key AS b_key
+    FROM list_snapshots AS a, list_snapshots AS b
+    WHERE a.snapshot_id = from_snapshot_id AND b.snapshot_id = to_snapshot_id
+),
+sided AS (
+    SELECT v.rowid AS rid,
+           coalesce(v.list = p.a_list AND v.source = p.a_source AND v.from_key <= p.a_key
+                    AND (v.to_key IS NULL OR v.to_key > p.a_key), false) AS in_a,
+           coalesce(v.list = p.b_list AND v.source = p.b_source AND v.from_key <= p.b_key
+                    AND (v.to_key IS NULL OR v.to_key > p.b_key), false) AS in_b
+    FROM entry_versions AS v, pair AS p
+    WHERE v.recorded_to IS NULL AND v.from_key <= greatest(p.a_key, p.b_key)
+),
+changed AS (
+    SELECT s.in_a,
+        v.list, v.source, v.entry_key, v.country, v.name, unpack_list(v.aliases) AS aliases,
+        unpack_list(v.addresses) AS addresses, v.license_requirement, v.license_review_policy,
+        unpack_list(v.federal_register_citations) AS federal_register_citations, v.valid_from,
+        v.valid_to, unpack_list(v.footnotes) AS footnotes, unpack_list(v.countries) AS countries,
+        v.start_document_number AS document_number, v.row_hash
+    FROM entry_versions AS v JOIN sided AS s ON v.rowid = s.rid
+    WHERE s.in_a <> s.in_b
+),
+a_only AS (
+    SELECT * EXCLUDE (in_a) FROM changed WHERE in_a
     UNION ALL BY NAME
-    SELECT * FROM held_entries WHERE snapshot_id = from_snapshot_id
+    SELECT h.* FROM held_entries AS h, pair AS p WHERE h.snapshot_id = p.a_id
 ),
 b_only AS (
-    SELECT
-        list, source, entry_key, country, name, unpack_list(aliases) AS aliases,
-        unpack_list(addresses) AS addresses, license_requirement, license_review_policy,
-        unpack_list(federal_register_citations) AS federal_register_citations, valid_from,
-        valid_to, unpack_list(footnotes) AS footnotes, unpack_list(countries) AS countries,
-        start_document_number AS document_number, row_hash
-    FROM entry_versions
-    WHERE rowid IN (
-        SELECT rowid FROM entry_versions AS v
-        WHERE v.recorded_to IS NULL
-          AND v.list = snapshot_list(to_snapshot_id) AND v.source = snapshot_source(to_snapshot_id)
-          AND v.from_key <= snapshot_key(to_snapshot_id)
-          AND (v.to_key IS NULL OR v.to_key > snapshot_key(to_snapshot_id))
-          AND NOT coalesce(v.list = snapshot_list(from_snapshot_id) AND v.source = snapshot_source(from_snapshot_id)
-                           AND v.from_key <= snapshot_key(from_snapshot_id)
-                           AND (v.to_key IS NULL OR v.to_key > snapshot_key(from_snapshot_id)), false))
+    SELECT * EXCLUDE (in_a) FROM changed WHERE NOT in_a
     UNION ALL BY NAME
-    SELECT * FROM held_entries WHERE snapshot_id = to_snapshot_id
+    SELECT h.* FROM held_entries AS h, pair AS p WHERE h.snapshot_id = p.b_id
 )
 SELECT
     CASE WHEN a.entry_key IS NULL THEN 'added'
@@ -183,35 +178,30 @@ WHERE a.entry_key IS NULL OR b.entry_key IS NULL OR a.row_hash <> b.row_hash;
 
 -- The same between two dates (each list and source compared with itself).
 CREATE OR REPLACE MACRO entity_diff_dates(from_date, to_date) AS TABLE
--- Versions in force on exactly one of the two dates (row ids first, then the full rows).
-WITH a_only AS (
-    SELECT
-        list, source, entry_key, country, name, unpack_list(aliases) AS aliases,
-        unpack_list(addresses) AS addresses, license_requirement, license_review_policy,
-        unpack_list(federal_register_citations) AS federal_register_citations, valid_from,
-        valid_to, unpack_list(footnotes) AS footnotes, unpack_list(countries) AS countries,
-        start_document_number AS document_number, row_hash
+-- Versions in force on exactly one of the two dates: one pass over the narrow columns, then
+-- only those rows in full.
+WITH sided AS (
+    SELECT rowid AS rid,
+           valid_from <= CAST(from_date AS DATE)
+               AND (valid_to IS NULL OR valid_to > CAST(from_date AS DATE)) AS in_a,
+           valid_from <= CAST(to_date AS DATE)
+               AND (valid_to IS NULL OR valid_to > CAST(to_date AS DATE)) AS in_b
     FROM entry_versions
-    WHERE rowid IN (
-        SELECT rowid FROM entry_versions
-        WHERE recorded_to IS NULL
-          AND valid_from <= CAST(from_date AS DATE) AND (valid_to IS NULL OR valid_to > CAST(from_date AS DATE))
-          AND NOT (valid_from <= CAST(to_date AS DATE) AND (valid_to IS NULL OR valid_to > CAST(to_date AS DATE))))
+    WHERE recorded_to IS NULL
+      AND valid_from <= greatest(CAST(from_date AS DATE), CAST(to_date AS DATE))
 ),
-b_only AS (
-    SELECT
-        list, source, entry_key, country, name, unpack_list(aliases) AS aliases,
-        unpack_list(addresses) AS addresses, license_requirement, license_review_policy,
-        unpack_list(federal_register_citations) AS federal_register_citations, valid_from,
-        valid_to, unpack_list(footnotes) AS footnotes, unpack_list(countries) AS countries,
-        start_document_number AS document_number, row_hash
-    FROM entry_versions
-    WHERE rowid IN (
-        SELECT rowid FROM entry_versions
-        WHERE recorded_to IS NULL
-          AND valid_from <= CAST(to_date AS DATE) AND (valid_to IS NULL OR valid_to > CAST(to_date AS DATE))
-          AND NOT (valid_from <= CAST(from_date AS DATE) AND (valid_to IS NULL OR valid_to > CAST(from_date AS DATE))))
-)
+changed AS (
+    SELECT s.in_a,
+        v.list, v.source, v.entry_key, v.country, v.name, unpack_list(v.aliases) AS aliases,
+        unpack_list(v.addresses) AS addresses, v.license_requirement, v.license_review_policy,
+        unpack_list(v.federal_register_citations) AS federal_register_citations, v.valid_from,
+        v.valid_to, unpack_list(v.footnotes) AS footnotes, unpack_list(v.countries) AS countries,
+        v.start_document_number AS document_number, v.row_hash
+    FROM entry_versions AS v JOIN sided AS s ON v.rowid = s.rid
+    WHERE s.in_a <> s.in_b
+),
+a_only AS (SELECT * EXCLUDE (in_a) FROM changed WHERE in_a),
+b_only AS (SELECT * EXCLUDE (in_a) FROM changed WHERE NOT in_a)
 SELECT
     CASE WHEN a.entry_key IS NULL THEN 'added'
          WHEN b.entry_key IS NULL THEN 'removed'
