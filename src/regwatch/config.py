@@ -30,6 +30,20 @@ def _float(env: Mapping[str, str], key: str, default: float) -> float:
         raise ConfigError(f"{key}={raw!r} is not a number") from exc
 
 
+def _share(env: Mapping[str, str], key: str, default: float) -> float:
+    """A share in [0, 1], written as 0.05 or 5%."""
+    raw = (env.get(key) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{key}={raw!r} is not a number (use e.g. 0.05 or 5%)") from exc
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{key}={raw!r} must be a share between 0 and 1")
+    return value
+
+
 def _int(env: Mapping[str, str], key: str, default: int) -> int:
     raw = env.get(key)
     if raw is None or raw == "":
@@ -77,5 +91,5 @@ class Settings:
             requests_per_second=_float(e, "REGWATCH_REQUESTS_PER_SECOND", 2.0),
             lock_timeout_seconds=_float(e, "REGWATCH_LOCK_TIMEOUT", 120.0),
             lookback_days=_int(e, "REGWATCH_LOOKBACK_DAYS", 7),
-            csl_max_drop=_float(e, "REGWATCH_CSL_MAX_DROP", 0.05),
+            csl_max_drop=_share(e, "REGWATCH_CSL_MAX_DROP", 0.05),
         )

@@ -10,32 +10,22 @@ the snapshot with `make_current=False`).
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
+from regwatch.config import Settings
 from regwatch.countries import to_iso
 from regwatch.csl.normalize import match_key
 from regwatch.errors import ConfigError
 from regwatch.models import ListEntry
 
 DEFAULT_MAX_DROP = 0.05
-MAX_DROP_ENV = "REGWATCH_CSL_MAX_DROP"
 
 
 def max_drop_from_env(env: Mapping[str, str] | None = None) -> float:
     """`REGWATCH_CSL_MAX_DROP` as a share in [0, 1] (default 0.05); "5%" is accepted too."""
-    raw = (os.environ if env is None else env).get(MAX_DROP_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MAX_DROP
-    try:
-        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{MAX_DROP_ENV}={raw!r} is not a number (use e.g. 0.05 or 5%)") from exc
-    if not 0.0 <= value <= 1.0:
-        raise ConfigError(f"{MAX_DROP_ENV}={raw!r} must be a share between 0 and 1")
-    return value
+    return Settings.from_env(env).csl_max_drop
 
 
 def entry_identity(entry: ListEntry) -> str:
