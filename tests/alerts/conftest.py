@@ -1,4 +1,4 @@
-"""Fixtures for alert tests: a real SMTP server on loopback (aiosmtpd) and FR tables."""
+"""Fixtures for alert tests: real SMTP servers on loopback (aiosmtpd), the real warehouse."""
 
 from __future__ import annotations
 
