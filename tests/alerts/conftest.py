@@ -1,10 +1,11 @@
-"""Fixtures for alert tests: a real SMTP server on loopback (aiosmtpd) and FR tables."""
+"""Fixtures for alert tests: real SMTP servers on loopback (aiosmtpd), the real warehouse."""
 
 from __future__ import annotations
 
 import datetime as dt
 import email
 import email.policy
+import hashlib
 import ipaddress
 import json
 import socket
@@ -21,24 +22,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from regwatch.alerts import RecipientGroup, Secret, SmtpSettings
+from regwatch.models import EntityChange, FRDocument, ParsedDocument
+from regwatch.warehouse import Warehouse
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
 NOW = dt.datetime(2026, 11, 28, 11, 30, tzinfo=dt.UTC)
 PASSWORD = "hunter2-Sup3r-s3cret"
-
-FR_DOCUMENTS_DDL = """
-CREATE TABLE fr_documents (
-    document_number VARCHAR PRIMARY KEY, title VARCHAR, type VARCHAR, publication_date DATE,
-    effective_date DATE, citation VARCHAR, start_page INTEGER, end_page INTEGER,
-    html_url VARCHAR, full_text_xml_url VARCHAR)
-"""
-ENTITY_CHANGES_DDL = """
-CREATE TABLE entity_changes (
-    document_number VARCHAR, publication_date DATE, effective_date DATE, action VARCHAR,
-    country VARCHAR, name VARCHAR, previous_name VARCHAR, aliases VARCHAR[],
-    addresses VARCHAR[], license_requirement VARCHAR, license_review_policy VARCHAR,
-    federal_register_citations VARCHAR[], footnotes VARCHAR[], position INTEGER)
-"""
 
 
 def free_port() -> int:
@@ -233,70 +222,83 @@ def ssl_server(tls_material: tuple[Path, Path]) -> Iterator[SmtpServer]:
         controller.stop()
 
 
-# --------------------------------------------------------------------------- FR tables
+# --------------------------------------------------------------------------- warehouse
 
 
-def load_fr_fixture(con: duckdb.DuckDBPyConnection, name: str = "fr_changes.json") -> list[str]:
-    """Create fr_documents/entity_changes (if missing) and load a fixture; return doc numbers."""
-    existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    if "fr_documents" not in existing:
-        con.execute(FR_DOCUMENTS_DDL)
-    if "entity_changes" not in existing:
-        con.execute(ENTITY_CHANGES_DDL)
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def fixture_documents(name: str = "fr_changes.json") -> list[ParsedDocument]:
+    """Our invented FR documents as the parser would hand them to the warehouse."""
     data = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-    numbers = []
-    for doc in data["documents"]:
-        numbers.append(doc["document_number"])
-        con.execute(
-            "INSERT INTO fr_documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                doc["document_number"],
-                doc["title"],
-                doc["type"],
-                doc["publication_date"],
-                doc["effective_date"],
-                doc["citation"],
-                doc["start_page"],
-                doc["end_page"],
-                doc["html_url"],
-                doc["full_text_xml_url"],
-            ],
+    docs = []
+    for d in data["documents"]:
+        publication = _date(d["publication_date"])
+        assert publication is not None
+        document = FRDocument(
+            document_number=d["document_number"],
+            title=d["title"],
+            type=d["type"],
+            publication_date=publication,
+            effective_date=_date(d["effective_date"]),
+            citation=d["citation"],
+            volume=91,
+            start_page=d["start_page"],
+            end_page=d["end_page"],
+            html_url=d["html_url"],
+            full_text_xml_url=d["full_text_xml_url"],
+            body_html_url=None,
+            json_url=None,
+            abstract=None,
+            action="Final rule.",
+            agencies=("industry-and-security-bureau",),
+            cfr_parts=("15 CFR 744",),
+            correction_of=None,
         )
-        for position, c in enumerate(doc["changes"], start=1):
-            con.execute(
-                "INSERT INTO entity_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    doc["document_number"],
-                    doc["publication_date"],
-                    doc["effective_date"],
-                    c["action"],
-                    c["country"],
-                    c["name"],
-                    c.get("previous_name"),
-                    c.get("aliases", []),
-                    c.get("addresses", []),
-                    c.get("license_requirement"),
-                    c.get("license_review_policy"),
-                    c.get("federal_register_citations", []),
-                    c.get("footnotes", []),
-                    position,
-                ],
+        changes = tuple(
+            EntityChange(
+                action=c["action"],
+                country=c["country"],
+                name=c["name"],
+                previous_name=c.get("previous_name"),
+                aliases=tuple(c.get("aliases", ())),
+                addresses=tuple(c.get("addresses", ())),
+                license_requirement=c.get("license_requirement"),
+                license_review_policy=c.get("license_review_policy"),
+                federal_register_citations=tuple(c.get("federal_register_citations", ())),
+                footnotes=tuple(c.get("footnotes", ())),
+                position=i,
             )
-    return numbers
+            for i, c in enumerate(d["changes"], start=1)
+        )
+        docs.append(ParsedDocument(document=document, changes=changes))
+    return docs
+
+
+def load_documents(wh: Warehouse, docs: list[ParsedDocument], now: dt.datetime = NOW) -> list[str]:
+    """Load parsed documents into the real warehouse; return their numbers."""
+    with wh.transaction():
+        for doc in docs:
+            digest = hashlib.sha256(repr(doc).encode()).hexdigest()
+            wh.load_fr_document(doc, content_sha256=digest, metadata_sha256=None, recorded_at=now)
+    return [d.document.document_number for d in docs]
 
 
 @pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    c = duckdb.connect(str(tmp_path / "alerts.duckdb"))
-    try:
-        yield c
-    finally:
-        c.close()
+def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
+    with Warehouse.open(tmp_path / "regwatch.duckdb", lock_timeout=5) as wh:
+        yield wh
 
 
 @pytest.fixture
-def fr_docs(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return load_fr_fixture(con)
+def con(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
+    return warehouse.con
+
+
+@pytest.fixture
+def fr_docs(warehouse: Warehouse) -> list[str]:
+    return load_documents(warehouse, fixture_documents())
 
 
 def ops_group(*recipients: str) -> RecipientGroup:

@@ -5,23 +5,24 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from regwatch.alerts import enqueue_fr_changes
 from regwatch.cli import app
+from regwatch.warehouse import Warehouse
 
-from .conftest import NOW, SmtpServer, load_fr_fixture, ops_group
+from .conftest import NOW, SmtpServer, fixture_documents, load_documents, ops_group
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "regwatch.duckdb"
-    with duckdb.connect(str(path)) as con:
-        enqueue_fr_changes(con, load_fr_fixture(con), [ops_group()], now=NOW)
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.duckdb"
+    with Warehouse.open(path, lock_timeout=5) as wh:
+        numbers = load_documents(wh, fixture_documents())
+        enqueue_fr_changes(wh.con, numbers, [ops_group()], now=NOW)
     for key in (
         "REGWATCH_SMTP_HOST",
         "REGWATCH_SMTP_SECRET_BLOCK",
@@ -33,7 +34,7 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def test_pending_json_and_table(warehouse: Path) -> None:
+def test_pending_json_and_table(db: Path) -> None:
     result = runner.invoke(app, ["alerts", "pending", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -44,7 +45,7 @@ def test_pending_json_and_table(warehouse: Path) -> None:
 
 
 def test_send_dry_run_then_send_then_nothing_pending(
-    warehouse: Path, tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+    db: Path, tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     outbox = tmp_path / "eml"
     monkeypatch.setenv("REGWATCH_OUTBOX_DIR", str(outbox))
@@ -68,7 +69,7 @@ def test_send_dry_run_then_send_then_nothing_pending(
     assert "Nothing pending (6 alerts sent so far)" in pending.output
 
 
-def test_send_with_server_down_exits_1(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_send_with_server_down_exits_1(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from .conftest import free_port
 
     monkeypatch.setenv("REGWATCH_SMTP_HOST", "127.0.0.1")
@@ -79,7 +80,7 @@ def test_send_with_server_down_exits_1(warehouse: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 1 and "stay queued" in result.output
 
 
-def test_bad_config_exits_2(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_config_exits_2(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REGWATCH_SMTP_HOST", "smtp.example.org")
     monkeypatch.setenv("REGWATCH_SMTP_SECURITY", "tls")
     result = runner.invoke(app, ["alerts", "send"])

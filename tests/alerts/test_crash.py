@@ -20,8 +20,16 @@ import duckdb
 import pytest
 
 from regwatch.alerts import deliver_pending, enqueue_fr_changes, pending_summary
+from regwatch.warehouse import Warehouse
 
-from .conftest import NOW, SmtpServer, china_group, load_fr_fixture, ops_group
+from .conftest import (
+    NOW,
+    SmtpServer,
+    china_group,
+    fixture_documents,
+    load_documents,
+    ops_group,
+)
 
 CRASH_SCRIPT = textwrap.dedent(
     """
@@ -52,9 +60,9 @@ CRASH_SCRIPT = textwrap.dedent(
 @pytest.fixture
 def db_file(tmp_path: Path) -> Path:
     path = tmp_path / "crash.duckdb"
-    with duckdb.connect(str(path)) as con:
-        docs = load_fr_fixture(con)
-        enqueue_fr_changes(con, docs, [china_group(), ops_group()], now=NOW)
+    with Warehouse.open(path, lock_timeout=5) as wh:
+        docs = load_documents(wh, fixture_documents())
+        enqueue_fr_changes(wh.con, docs, [china_group(), ops_group()], now=NOW)
     return path
 
 

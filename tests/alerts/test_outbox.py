@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -16,8 +18,16 @@ from regwatch.alerts import (
     enqueue_upcoming,
     pending_summary,
 )
+from regwatch.warehouse import Warehouse
 
-from .conftest import FIXTURES, NOW, china_group, ops_group
+from .conftest import (
+    FIXTURES,
+    NOW,
+    china_group,
+    fixture_documents,
+    load_documents,
+    ops_group,
+)
 
 
 def rows(con: duckdb.DuckDBPyConnection, where: str = "true") -> list[tuple[Any, ...]]:
@@ -41,17 +51,33 @@ def test_enqueue_is_once_per_designation_and_recipient(
 
 
 def test_key_ignores_position_and_spacing_but_not_content(
-    con: duckdb.DuckDBPyConnection, fr_docs: list[str]
+    warehouse: Warehouse, fr_docs: list[str]
 ) -> None:
-    groups = [ops_group()]
+    con, groups = warehouse.con, [ops_group()]
     enqueue_fr_changes(con, fr_docs, groups, now=NOW)
-    # A re-parse that renumbers positions and changes whitespace/case: nothing new.
-    con.execute("UPDATE entity_changes SET position = position + 10, name = upper(name) || '  '")
+    # A re-parse (new document version) that renumbers positions and changes whitespace/case.
+    reparsed = [
+        dataclasses.replace(
+            doc,
+            changes=tuple(
+                dataclasses.replace(c, position=c.position + 10, name=(c.name or "").upper() + "  ")
+                for c in reversed(doc.changes)
+            ),
+        )
+        for doc in fixture_documents()
+    ]
+    load_documents(warehouse, reparsed, NOW + dt.timedelta(days=1))
+    assert con.execute("SELECT count(*) FROM entity_changes WHERE position > 10").fetchall() == [
+        (6,)
+    ]
     assert enqueue_fr_changes(con, fr_docs, groups, now=NOW) == 0
-    # A genuinely different designation in the same document is new.
-    con.execute(
-        "INSERT INTO entity_changes SELECT * REPLACE ('Another Entity' AS name) "
-        "FROM entity_changes WHERE action = 'remove'"
+    # A genuinely different designation in a new version of the document is new.
+    first = reparsed[1]
+    extra = dataclasses.replace(first.changes[0], name="Another Entity", position=99)
+    load_documents(
+        warehouse,
+        [dataclasses.replace(first, changes=(*first.changes, extra))],
+        NOW + dt.timedelta(days=2),
     )
     assert enqueue_fr_changes(con, fr_docs, groups, now=NOW) == 1
     assert designation_key("fr", "1", "add", "X  Y", "n") == designation_key(

@@ -316,6 +316,10 @@ def connect_smtp(smtp: SmtpSettings, *, context: ssl.SSLContext | None = None) -
     if not smtp.host:
         raise AlertError("no SMTP host configured (REGWATCH_SMTP_HOST)")
     tls = context or ssl.create_default_context()
+    if smtp.security == "none" and smtp.user and smtp.host not in ("127.0.0.1", "::1", "localhost"):
+        log.warning(
+            "REGWATCH_SMTP_SECURITY=none: the SMTP password goes to %s unencrypted", smtp.host
+        )
     try:
         client: smtplib.SMTP
         if smtp.security == "ssl":

@@ -65,7 +65,7 @@ PUBLISHED_DOCUMENTS = """
 SELECT document_number FROM fr_documents WHERE document_number IN (SELECT unnest(?::VARCHAR[]))
 """
 
-TABLE_EXISTS = "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?"
+TABLE_EXISTS = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"  # views too
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
-"""Apply the alert migrations (030-039) so the outbox exists even before the warehouse runs them.
+"""Apply the alert migrations (030-039) on a bare connection (tests, tools).
 
-The statements are idempotent (IF NOT EXISTS), so running them here and again from the
-warehouse's migration runner is harmless.
+`Warehouse.open` applies them with every other migration and records them in
+`schema_migrations`; the statements are idempotent (IF NOT EXISTS), so running them here
+first and from the warehouse's runner later is harmless. Applied files must not be edited
+(the runner checks their sha256): schema changes go into a new 031+ file.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from regwatch.errors import WarehouseError
 _PACKAGE = Path(__file__).resolve().parents[1]
 _CANDIDATES = (
     _PACKAGE / "warehouse" / "sql" / "migrations",
-    _PACKAGE / "warehouse" / "sql" / "sql" / "migrations",
     _PACKAGE.parents[1] / "warehouse" / "sql" / "migrations",  # src layout: repo root
 )
 _OWN = re.compile(r"^03\d_[\w-]+\.sql$")

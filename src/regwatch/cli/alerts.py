@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +24,8 @@ from regwatch.alerts import (
 )
 from regwatch.cli.app import app
 from regwatch.config import Settings
-from regwatch.errors import ConfigError, RegwatchError, WarehouseError, WarehouseLockedError
+from regwatch.errors import ConfigError, RegwatchError, WarehouseError
+from regwatch.warehouse import Warehouse
 
 alerts_app = typer.Typer(
     name="alerts",
@@ -41,21 +43,21 @@ DbOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 
-def _db_path(db: Path | None) -> Path:
-    path = db if db is not None else Settings.from_env().db_path
+def _settings(db: Path | None) -> Settings:
+    settings = Settings.from_env()
+    path = db if db is not None else settings.db_path
     if not path.exists():
         raise WarehouseError(f"no warehouse at {path}: run `regwatch run` first or pass --db")
-    return path
+    return settings.with_overrides(db_path=path)
 
 
-def _factory(path: Path) -> Callable[[], duckdb.DuckDBPyConnection]:
-    def open_db() -> duckdb.DuckDBPyConnection:
-        try:
-            return duckdb.connect(str(path))
-        except duckdb.IOException as exc:
-            raise WarehouseLockedError(
-                f"{path} is in use by another process ({exc}); retry when it has finished"
-            ) from None
+def _factory(settings: Settings) -> Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]:
+    """A writable connection per short transaction (waits for the lock like every job)."""
+
+    @contextmanager
+    def open_db() -> Iterator[duckdb.DuckDBPyConnection]:
+        with Warehouse.open(settings.db_path, lock_timeout=settings.lock_timeout_seconds) as wh:
+            yield wh.con
 
     return open_db
 
@@ -69,8 +71,11 @@ def _fail(exc: RegwatchError) -> typer.Exit:
 def pending(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show alerts waiting in the outbox (queued, or unconfirmed after an interrupted send)."""
     try:
-        with _factory(_db_path(db))() as con:
-            summary = pending_summary(con)
+        settings = _settings(db)
+        with Warehouse.open(
+            settings.db_path, read_only=True, lock_timeout=settings.lock_timeout_seconds
+        ) as wh:
+            summary = pending_summary(wh.con)
     except RegwatchError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -130,7 +135,7 @@ def send(
         smtp = SmtpSettings.from_env()
         folder = outbox_dir or Path(os.environ.get("REGWATCH_OUTBOX_DIR") or DEFAULT_OUTBOX_DIR)
         report = deliver_pending(
-            _factory(_db_path(db)),
+            _factory(_settings(db)),
             smtp,
             dry_run=dry_run,
             outbox_dir=folder,
