@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from regwatch.alerts import deliver_pending, enqueue_fr_changes
-from regwatch.models import EntityChange, FRDocument, ParsedDocument
+from regwatch.models import ParsedDocument
+from tests.shared_documents import shared_parsed
 
 from .conftest import NOW, SmtpServer, ops_group
 
@@ -24,52 +24,8 @@ warehouse_module = pytest.importorskip("regwatch.warehouse.warehouse")
 Warehouse: Any = warehouse_module.Warehouse
 
 
-def _date(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
-
-
 def parsed_document(shared_fr: Path, number: str) -> ParsedDocument:
-    meta = json.loads((shared_fr / "documents" / f"{number}.json").read_text(encoding="utf-8"))
-    expected = json.loads((shared_fr / "expected" / f"{number}.json").read_text(encoding="utf-8"))
-    publication = _date(meta["publication_date"])
-    assert publication is not None
-    document = FRDocument(
-        document_number=number,
-        title=meta["title"],
-        type=meta["type"],
-        publication_date=publication,
-        effective_date=_date(meta.get("effective_on")),
-        citation=meta.get("citation"),
-        volume=meta.get("volume"),
-        start_page=meta.get("start_page"),
-        end_page=meta.get("end_page"),
-        html_url=meta.get("html_url"),
-        full_text_xml_url=meta.get("full_text_xml_url"),
-        body_html_url=meta.get("body_html_url"),
-        json_url=meta.get("json_url"),
-        abstract=meta.get("abstract"),
-        action=meta.get("action"),
-        agencies=tuple(a["slug"] for a in meta.get("agencies", []) if a.get("slug")),
-        cfr_parts=tuple(f"{c['title']} CFR {c['part']}" for c in meta.get("cfr_references", [])),
-        correction_of=None,
-    )
-    changes = tuple(
-        EntityChange(
-            action=c["action"],
-            country=c["country"],
-            name=c["name"],
-            previous_name=c.get("previous_name"),
-            aliases=tuple(c.get("aliases") or ()),
-            addresses=tuple(c.get("addresses") or ()),
-            license_requirement=c.get("license_requirement"),
-            license_review_policy=c.get("license_review_policy"),
-            federal_register_citations=tuple(c.get("federal_register_citations") or ()),
-            footnotes=tuple(c.get("footnotes") or ()),
-            position=i,
-        )
-        for i, c in enumerate(expected["changes"], start=1)
-    )
-    return ParsedDocument(document=document, changes=changes)
+    return shared_parsed(shared_fr, number)
 
 
 def designations(doc: ParsedDocument) -> set[tuple[str, str, str, str]]:

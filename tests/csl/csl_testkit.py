@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from regwatch.csl.ingest import CslIngestOutcome, ingest_csl
-from regwatch.models import EntityChange, FRDocument, ParsedDocument
+from regwatch.models import ParsedDocument
 from regwatch.warehouse import Warehouse
+from tests.shared_documents import all_shared_parsed
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "csl"
 SAMPLE_JSON = FIXTURES / "consolidated.json"
@@ -65,55 +66,6 @@ def table_counts(wh: Warehouse) -> tuple[int, int, int]:
 # ---------------------------------------------------------------- FR documents from ../shared
 
 
-def _date(value: Any) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
 def shared_parsed_documents(shared: Path) -> list[ParsedDocument]:
     """The shared FR reconstructions as parsed documents (their `expected` rows)."""
-    fr = shared / "upstream" / "data" / "fr"
-    out: list[ParsedDocument] = []
-    for expected_path in sorted((fr / "expected").glob("*.json")):
-        expected = json.loads(expected_path.read_text(encoding="utf-8"))
-        meta = json.loads((fr / "documents" / expected_path.name).read_text(encoding="utf-8"))
-        correction = meta.get("correction_of")
-        document = FRDocument(
-            document_number=meta["document_number"],
-            title=meta["title"],
-            type=meta["type"],
-            publication_date=dt.date.fromisoformat(meta["publication_date"]),
-            effective_date=_date(meta.get("effective_on")),
-            citation=meta.get("citation"),
-            volume=meta.get("volume"),
-            start_page=meta.get("start_page"),
-            end_page=meta.get("end_page"),
-            html_url=meta.get("html_url"),
-            full_text_xml_url=meta.get("full_text_xml_url"),
-            body_html_url=meta.get("body_html_url"),
-            json_url=meta.get("json_url"),
-            abstract=meta.get("abstract"),
-            action=meta.get("action"),
-            agencies=tuple(a.get("slug", "") for a in meta.get("agencies", [])),
-            cfr_parts=("15 CFR 744",),
-            correction_of=correction.rstrip("/").split("/")[-1].removesuffix(".json")
-            if correction
-            else None,
-        )
-        changes = tuple(
-            EntityChange(
-                action=c["action"],
-                country=c.get("country"),
-                name=c.get("name"),
-                previous_name=c.get("previous_name"),
-                aliases=tuple(c.get("aliases") or ()),
-                addresses=tuple(c.get("addresses") or ()),
-                license_requirement=c.get("license_requirement"),
-                license_review_policy=c.get("license_review_policy"),
-                federal_register_citations=tuple(c.get("federal_register_citations") or ()),
-                footnotes=tuple(c.get("footnotes") or ()),
-                position=i,
-            )
-            for i, c in enumerate(expected["changes"], start=1)
-        )
-        out.append(ParsedDocument(document, changes))
-    return out
+    return all_shared_parsed(shared / "upstream" / "data" / "fr")

@@ -3,44 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
-from wh_factories import at, document
+from wh_factories import at
 
-from regwatch.models import EntityChange, ParsedDocument
 from regwatch.warehouse import Warehouse
-
-
-def _parsed(path: Path) -> ParsedDocument:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    changes = tuple(
-        EntityChange(
-            action=c["action"],
-            country=c["country"],
-            name=c["name"],
-            previous_name=c.get("previous_name"),
-            aliases=tuple(c.get("aliases") or ()),
-            addresses=tuple(c.get("addresses") or ()),
-            license_requirement=c.get("license_requirement"),
-            license_review_policy=c.get("license_review_policy"),
-            federal_register_citations=tuple(c.get("federal_register_citations") or ()),
-            footnotes=tuple(c.get("footnotes") or ()),
-            position=i,
-        )
-        for i, c in enumerate(data["changes"], start=1)
-    )
-    doc = document(
-        data["document_number"],
-        data["effective_date"],
-        published=data["publication_date"],
-        citation=data["citation"],
-    )
-    return ParsedDocument(doc, changes)
+from tests.shared_documents import all_shared_parsed
 
 
 def test_replay_of_the_shared_history(shared_fr: Path, wh: Warehouse) -> None:
-    docs = [_parsed(p) for p in sorted((shared_fr / "expected").glob("*.json"))]
+    docs = all_shared_parsed(shared_fr)
     assert docs, "no expected documents"
     with wh.transaction():
         for doc in docs:
